@@ -1,0 +1,128 @@
+/* dla_store.h - the embedded store: one LMDB environment, named sub-databases.
+ *
+ * A deliberately narrow key/value interface (databases, transactions, get/put/
+ * del, ordered cursors, TTL records) so another backend can be added later.
+ * Keys order bytewise (memcmp). Values returned by get/cursor are borrowed:
+ * valid until the next write in the same transaction or the transaction's end.
+ *
+ * Threads: the store is shared; a transaction belongs to one thread. One write
+ * transaction at a time (LMDB); readers never block. Commits are durable
+ * (fsync) unless the store was opened with sync = 0.
+ */
+#ifndef DLA_STORE_H
+#define DLA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dla_err.h"
+
+typedef struct dla_store_s dla_store_t;
+typedef struct dla_txn_s dla_txn_t;
+typedef struct dla_cursor_s dla_cursor_t;
+typedef unsigned int dla_db_t; /* handle of a named database */
+
+typedef struct dla_val_s {
+    const void *data;
+    size_t len;
+} dla_val_t;
+
+typedef struct dla_store_opts_s {
+    size_t map_size_mb; /* virtual map size (0 = 65536 MiB; sparse on disk) */
+    unsigned max_dbs;   /* named databases (0 = 128) */
+    int sync;           /* 1 = fsync on commit (default), 0 = no sync (tests, bulk load) */
+    int read_only;
+} dla_store_opts_t;
+
+/* Database flags */
+#define DLA_DB_CREATE 0x1u  /* create when missing */
+#define DLA_DB_DUPSORT 0x2u /* several sorted values per key */
+#define DLA_DB_INTKEY 0x4u  /* keys are native size_t/unsigned integers */
+
+/* Put flags */
+#define DLA_PUT_NOOVERWRITE 0x1u /* DLA_EEXIST if the key exists */
+#define DLA_PUT_APPEND 0x2u      /* key sorts after all others (fast bulk load) */
+#define DLA_PUT_NODUPDATA 0x4u   /* DUPSORT: DLA_EEXIST if this key/value exists */
+
+/* Opens (creating if needed) the store under `dir`, runs schema migrations.
+ * A directory that is not writable is DLA_EIO with the path in err. Returns a
+ * new store in *out (caller closes with dla_store_close). */
+int dla_store_open(const char *dir, const dla_store_opts_t *opts, dla_store_t **out,
+                   dla_err_t *err);
+/* Closes; all transactions must be finished. NULL no-op. */
+void dla_store_close(dla_store_t *s);
+
+/* Opens a named database; call at start-up (before worker threads), the handle
+ * is then valid for the store's life. */
+int dla_store_db(dla_store_t *s, const char *name, unsigned flags, dla_db_t *out,
+                 dla_err_t *err);
+
+/* Current schema version (after migrations). */
+int dla_store_schema_version(dla_store_t *s);
+
+/* Transactions. A write txn must be committed or aborted on the same thread. */
+int dla_txn_begin(dla_store_t *s, int write, dla_txn_t **out, dla_err_t *err);
+int dla_txn_commit(dla_txn_t *t, dla_err_t *err); /* frees t, even on error */
+void dla_txn_abort(dla_txn_t *t);                 /* frees t; NULL no-op */
+
+/* Returns DLA_OK (value in *out, borrowed) or DLA_ENOTFOUND. */
+int dla_kv_get(dla_txn_t *t, dla_db_t db, const void *key, size_t klen, dla_val_t *out);
+int dla_kv_put(dla_txn_t *t, dla_db_t db, const void *key, size_t klen, const void *val,
+               size_t vlen, unsigned flags, dla_err_t *err);
+/* Reserves `vlen` bytes for the value and returns where to write them (valid
+ * until the next write in t). */
+int dla_kv_reserve(dla_txn_t *t, dla_db_t db, const void *key, size_t klen, size_t vlen,
+                   void **out, dla_err_t *err);
+/* Deletes key (all duplicates), or one key/value pair when val != NULL.
+ * DLA_ENOTFOUND if absent. */
+int dla_kv_del(dla_txn_t *t, dla_db_t db, const void *key, size_t klen, const void *val,
+               size_t vlen);
+
+/* Cursors (live until closed or the txn ends). */
+int dla_cursor_open(dla_txn_t *t, dla_db_t db, dla_cursor_t **out, dla_err_t *err);
+void dla_cursor_close(dla_cursor_t *c);
+typedef enum {
+    DLA_SEEK_FIRST,    /* first key */
+    DLA_SEEK_LAST,     /* last key */
+    DLA_SEEK_GE,       /* first key >= key */
+    DLA_SEEK_EXACT,    /* key == key (first duplicate) */
+    DLA_SEEK_NEXT,     /* next item (next duplicate or next key) */
+    DLA_SEEK_PREV,     /* previous item */
+    DLA_SEEK_NEXT_KEY, /* first item of the next key */
+    DLA_SEEK_NEXT_DUP, /* next duplicate of the current key only */
+    DLA_SEEK_PREV_DUP, /* previous duplicate of the current key only */
+    DLA_SEEK_LAST_DUP, /* last duplicate of the current key */
+    DLA_SEEK_GET_BOTH_GE, /* DUPSORT: key == key and first dup value >= val */
+} dla_seek_t;
+/* Positions the cursor; for GE/EXACT/GET_BOTH_GE pass key (and val) in *k/*v.
+ * On DLA_OK, *k and *v hold the item (borrowed). DLA_ENOTFOUND at the end. */
+int dla_cursor_get(dla_cursor_t *c, dla_seek_t op, dla_val_t *k, dla_val_t *v);
+/* Deletes the item under the cursor. */
+int dla_cursor_del(dla_cursor_t *c);
+
+/* ---- TTL records (nonces, login state, caches) ------------------------------
+ * Stored in the "ttl" database under namespace + key; expired records read as
+ * absent and are swept by dla_ttl_sweep. `now`/`expires` are Unix seconds. */
+int dla_ttl_put(dla_txn_t *t, const char *ns, const void *key, size_t klen, const void *val,
+                size_t vlen, int64_t expires, unsigned flags, dla_err_t *err);
+/* Returns DLA_OK (value borrowed) or DLA_ENOTFOUND (absent or expired). */
+int dla_ttl_get(dla_txn_t *t, const char *ns, const void *key, size_t klen, int64_t now,
+                dla_val_t *out);
+/* Deletes; DLA_ENOTFOUND when absent. */
+int dla_ttl_del(dla_txn_t *t, const char *ns, const void *key, size_t klen);
+/* Deletes up to `max` expired records (any namespace); returns how many, or <0. */
+int dla_ttl_sweep(dla_store_t *s, int64_t now, int max, dla_err_t *err);
+
+/* Statistics for health and benchmarks. */
+typedef struct dla_store_stat_s {
+    size_t map_size, used_bytes, page_size;
+    unsigned readers_max, readers_used;
+} dla_store_stat_t;
+int dla_store_stat(dla_store_t *s, dla_store_stat_t *out);
+
+/* Whether the store syncs on commit. */
+int dla_store_sync_enabled(const dla_store_t *s);
+/* Forces a flush to disk (used after no-sync bulk loads). */
+int dla_store_flush(dla_store_t *s, dla_err_t *err);
+
+#endif

@@ -1,0 +1,20 @@
+/* lti_module.c - module entry points of the LTI tool provider. */
+#include "dla_lti.h"
+
+int dla_lti_module_init(dla_app_t *app, dla_err_t *err)
+{
+    (void)app;
+    (void)err;
+    return DLA_OK;
+}
+
+void dla_lti_module_fini(dla_app_t *app)
+{
+    (void)app;
+}
+
+const dla_cli_cmd_t *dla_lti_cli_commands(void)
+{
+    static const dla_cli_cmd_t cmds[] = {{NULL, NULL, NULL}};
+    return cmds;
+}
