@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "dla_auth.h"
 #include "dla_config.h"
 #include "dla_err.h"
 #include "dla_http.h"
@@ -23,6 +24,12 @@ typedef struct dla_app_s dla_app_t;
 typedef int (*dla_emit_fn)(void *ctx, const char *tenant, json_t *statement, char *id_out,
                            dla_err_t *err);
 
+/* Grade sink: sends a score (0.0..1.0) for the learner of `sess` back to the LMS
+ * that launched the session (LTI 1.1 Basic Outcomes or 1.3 AGS). DLA_ENOTFOUND
+ * when the launch carried no grade service. Set by the lti module. Thread-safe. */
+typedef int (*dla_grade_fn)(void *ctx, const dla_session_t *sess, double score,
+                            const char *comment, dla_err_t *err);
+
 struct dla_app_s {
     dla_config_t *cfg;        /* owned */
     dla_store_t *store;       /* owned */
@@ -33,6 +40,8 @@ struct dla_app_s {
 
     dla_emit_fn emit;         /* set by xapi */
     void *emit_ctx;
+    dla_grade_fn grade;       /* set by lti */
+    void *grade_ctx;
 
     void *xapi;               /* module states, owned by their modules */
     void *lti;
