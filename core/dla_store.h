@@ -94,7 +94,7 @@ typedef enum {
     DLA_SEEK_LAST_DUP, /* last duplicate of the current key */
     DLA_SEEK_GET_BOTH_GE, /* DUPSORT: key == key and first dup value >= val */
 } dla_seek_t;
-/* Positions the cursor; for GE/EXACT/GET_BOTH_GE pass key (and val) in *k/*v.
+/* Positions the cursor; for GE/EXACT/GET_BOTH_GE pass key (and val) in *k and *v.
  * On DLA_OK, *k and *v hold the item (borrowed). DLA_ENOTFOUND at the end. */
 int dla_cursor_get(dla_cursor_t *c, dla_seek_t op, dla_val_t *k, dla_val_t *v);
 /* Deletes the item under the cursor. */
