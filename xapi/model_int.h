@@ -21,13 +21,13 @@
 #include "dla_err.h"
 
 /* ---- limits ------------------------------------------------------------------ */
-#define DLA_XM_MAX_DEPTH 64           /* JSON nesting of a statement */
-#define DLA_XM_MAX_STRING 65536       /* bytes of one string value (IRIs: 4096) */
+#define DLA_XM_MAX_DEPTH 64     /* JSON nesting of a statement */
+#define DLA_XM_MAX_STRING 65536 /* bytes of one string value (IRIs: 4096) */
 #define DLA_XM_MAX_IRI 4096
-#define DLA_XM_MAX_PARTS 256          /* multipart/mixed parts per request */
-#define DLA_XM_MAX_PART_HEADERS 8192  /* bytes of one part's header block */
-#define DLA_XM_MAX_JWS (1024 * 1024)  /* bytes of one compact JWS */
-#define DLA_XM_IFI_KEY_MAX 8400       /* buffer size that fits any agent key */
+#define DLA_XM_MAX_PARTS 256         /* multipart/mixed parts per request */
+#define DLA_XM_MAX_PART_HEADERS 8192 /* bytes of one part's header block */
+#define DLA_XM_MAX_JWS (1024 * 1024) /* bytes of one compact JWS */
+#define DLA_XM_IFI_KEY_MAX 8400      /* buffer size that fits any agent key */
 
 /* ---- versions ---------------------------------------------------------------- */
 enum { DLA_XAPI_V103 = 1, DLA_XAPI_V200 = 2 };
@@ -54,14 +54,14 @@ int dla_xm_validate_actor(const json_t *actor, int version, const char *path,
 int dla_xm_validate_agent(const json_t *agent, int version, const char *path,
                           dla_err_t *err);
 /* Syntax checks on strings (1 = valid, 0 = not). */
-int dla_xm_is_iri(const char *s);            /* absolute IRI: scheme ":" ... */
-int dla_xm_is_uuid(const char *s);           /* 8-4-4-4-12 hex, any variant */
-int dla_xm_is_langtag(const char *s);        /* RFC 5646 language tag */
-int dla_xm_is_duration(const char *s);       /* ISO 8601 duration */
+int dla_xm_is_iri(const char *s);                    /* absolute IRI: scheme ":" ... */
+int dla_xm_is_uuid(const char *s);                   /* 8-4-4-4-12 hex, any variant */
+int dla_xm_is_langtag(const char *s);                /* RFC 5646 language tag */
+int dla_xm_is_duration(const char *s);               /* ISO 8601 duration */
 int dla_xm_is_timestamp(const char *s, int version); /* RFC 3339 / ISO 8601 */
-int dla_xm_is_mailto(const char *s);         /* "mailto:" + address */
-int dla_xm_is_sha1hex(const char *s);        /* 40 hex */
-int dla_xm_is_sha2hex(const char *s);        /* 56, 64, 96 or 128 hex */
+int dla_xm_is_mailto(const char *s);                 /* "mailto:" + address */
+int dla_xm_is_sha1hex(const char *s);                /* 40 hex */
+int dla_xm_is_sha2hex(const char *s);                /* 56, 64, 96 or 128 hex */
 
 /* ---- stored form ---------------------------------------------------------------- */
 /* Turns a validated statement into its stored form, in place: id (random UUIDv4)
@@ -70,8 +70,8 @@ int dla_xm_is_sha2hex(const char *s);        /* 56, 64, 96 or 128 hex */
  * version "1.0.0" if absent; contextActivities single objects become arrays (also
  * in a SubStatement). `stored_ts` is an RFC 3339 UTC string (dla_xm_ts_format).
  * DLA_OK, DLA_EINVAL (bad stored_ts) or DLA_ENOMEM. */
-int dla_xm_prepare(json_t *st, int version, const char *stored_ts, const json_t *authority,
-                   dla_err_t *err);
+int dla_xm_prepare(json_t *st, int version, const char *stored_ts,
+                   const json_t *authority, dla_err_t *err);
 /* The statement id the statement voids (verb http://adlnet.gov/expapi/verbs/voided
  * with a StatementRef object), borrowed from `st`, or NULL if not a voiding one. */
 const char *dla_xm_voided_id(const json_t *st);
@@ -162,11 +162,11 @@ int dla_xm_jws_check(const json_t *st, const char *jws, size_t len, dla_err_t *e
 #define DLA_XM_SIGNATURE_USAGE "http://adlnet.gov/expapi/attachments/signature"
 
 typedef struct dla_xm_part_s {
-    const char *content_type;  /* Content-Type value (no parameters), lowercase */
+    const char *content_type;      /* Content-Type value (no parameters), lowercase */
     const char *content_type_full; /* Content-Type value as sent, with parameters */
-    const char *encoding;      /* Content-Transfer-Encoding, NULL if absent */
-    const char *hash;          /* X-Experience-API-Hash (lowercase hex), or NULL */
-    const char *data;          /* body bytes (not NUL-terminated) */
+    const char *encoding;          /* Content-Transfer-Encoding, NULL if absent */
+    const char *hash;              /* X-Experience-API-Hash (lowercase hex), or NULL */
+    const char *data;              /* body bytes (not NUL-terminated) */
     size_t len;
 } dla_xm_part_t;
 
