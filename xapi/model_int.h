@@ -111,11 +111,11 @@ int dla_xm_agent_ifi_key(const json_t *agent, char *buf, size_t cap);
  * RELATED = only with related_agents / related_activities=true. */
 enum { DLA_XM_DIRECT = 0, DLA_XM_RELATED = 1 };
 /* Calls fn(ctx, key, where) for each agent IFI of a statement (duplicates are
- * possible; the caller de-duplicates): DIRECT for actor and object Agent/Group
- * (identified groups by their own IFI, and members of the actor / object group
- * also DIRECT), RELATED for authority (and its members), context instructor, team
- * (and members), contextAgents, contextGroups (and members), and everything inside
- * a SubStatement. Stops and returns fn's value if non-zero; else DLA_OK. */
+ * possible; the caller de-duplicates): DIRECT for the actor and an Agent/Group
+ * object (identified groups by their own IFI); RELATED for members of any group,
+ * authority, context instructor, team, contextAgents, contextGroups, and
+ * everything inside a SubStatement. Anonymous groups give no key of their own.
+ * Stops and returns fn's value if non-zero; else DLA_OK. */
 typedef int (*dla_xm_key_fn)(void *ctx, const char *key, int where);
 int dla_xm_statement_agents(const json_t *st, dla_xm_key_fn fn, void *ctx);
 /* Calls fn(ctx, activity_id, where) for each activity id: DIRECT for the object
