@@ -1,10 +1,13 @@
 /* lrs_keys.c - the index keys of a statement (agent, verb, activity, registration,
  * their "related" variants and authority). Queries hash their parameters the
- * same way, so a filtered GET is a lookup, never a scan. */
+ * same way, so a filtered GET is a lookup, never a scan. Which agents and
+ * activities are "direct" or "related" is the data model's rule
+ * (dla_xm_statement_agents / dla_xm_statement_activities). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_int.h"
 #include "xapi_int.h"
 
 int lrs_keys_add(lrs_key_t **keys, size_t *n, size_t *cap, uint8_t kind, const char *text)
@@ -39,97 +42,54 @@ static void add(kctx_t *k, uint8_t kind, const char *text)
         k->rc = lrs_keys_add(k->keys, k->n, k->cap, kind, text);
 }
 
-/* An agent or group: its own key, and for groups each member (related only). */
-static void agent_keys(kctx_t *k, const json_t *a, int direct, int authority)
+static int on_agent(void *ctx, const char *key, int where)
 {
-    char buf[1024];
+    kctx_t *k = ctx;
+    if (where == DLA_XM_DIRECT)
+        add(k, LRS_IX_AGENT, key);
+    add(k, LRS_IX_AGENT_REL, key);
+    return k->rc == DLA_OK ? 0 : 1;
+}
+
+static int on_activity(void *ctx, const char *id, int where)
+{
+    kctx_t *k = ctx;
+    if (where == DLA_XM_DIRECT)
+        add(k, LRS_IX_ACT, id);
+    add(k, LRS_IX_ACT_REL, id);
+    return k->rc == DLA_OK ? 0 : 1;
+}
+
+static void authority_keys(kctx_t *k, const json_t *a)
+{
+    char buf[DLA_XM_IFI_KEY_MAX];
     if (!json_is_object(a))
         return;
-    if (lrs_agent_key(a, buf, sizeof buf) == DLA_OK) {
-        if (direct)
-            add(k, LRS_IX_AGENT, buf);
-        add(k, LRS_IX_AGENT_REL, buf);
-        if (authority)
-            add(k, LRS_IX_AUTH, buf);
-    }
-    json_t *members = json_object_get(a, "member");
+    if (dla_xm_agent_ifi_key(a, buf, sizeof buf) == DLA_OK)
+        add(k, LRS_IX_AUTH, buf);
     size_t i;
     json_t *m;
-    json_array_foreach(members, i, m)
+    json_array_foreach(json_object_get(a, "member"), i, m)
     {
-        if (lrs_agent_key(m, buf, sizeof buf) == DLA_OK) {
-            add(k, LRS_IX_AGENT_REL, buf);
-            if (authority)
-                add(k, LRS_IX_AUTH, buf);
-        }
-    }
-}
-
-static void context_keys(kctx_t *k, const json_t *ctx, int top)
-{
-    if (!json_is_object(ctx))
-        return;
-    if (top) {
-        const char *reg = json_string_value(json_object_get(ctx, "registration"));
-        if (reg) {
-            char low[64];
-            size_t i;
-            for (i = 0; reg[i] && i < sizeof low - 1; i++)
-                low[i] = (char)tolower((unsigned char)reg[i]);
-            low[i] = 0;
-            add(k, LRS_IX_REG, low);
-        }
-    }
-    agent_keys(k, json_object_get(ctx, "instructor"), 0, 0);
-    agent_keys(k, json_object_get(ctx, "team"), 0, 0);
-    json_t *ca = json_object_get(ctx, "contextActivities");
-    const char *kk;
-    json_t *v;
-    json_object_foreach(ca, kk, v)
-    {
-        if (json_is_object(v)) {
-            add(k, LRS_IX_ACT_REL, json_string_value(json_object_get(v, "id")));
-        } else {
-            size_t i;
-            json_t *a;
-            json_array_foreach(v, i, a)
-                add(k, LRS_IX_ACT_REL, json_string_value(json_object_get(a, "id")));
-        }
-    }
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(ctx, "contextAgents"), i, e)
-        agent_keys(k, json_object_get(e, "agent"), 0, 0);
-    json_array_foreach(json_object_get(ctx, "contextGroups"), i, e)
-        agent_keys(k, json_object_get(e, "group"), 0, 0);
-}
-
-static void object_keys(kctx_t *k, const json_t *obj, int top)
-{
-    const char *ot = json_string_value(json_object_get(obj, "objectType"));
-    if (!json_is_object(obj))
-        return;
-    if (!ot || strcmp(ot, "Activity") == 0) {
-        const char *id = json_string_value(json_object_get(obj, "id"));
-        if (top)
-            add(k, LRS_IX_ACT, id);
-        add(k, LRS_IX_ACT_REL, id);
-    } else if (strcmp(ot, "Agent") == 0 || strcmp(ot, "Group") == 0) {
-        agent_keys(k, obj, top, 0);
-    } else if (strcmp(ot, "SubStatement") == 0 && top) {
-        agent_keys(k, json_object_get(obj, "actor"), 0, 0);
-        object_keys(k, json_object_get(obj, "object"), 0);
-        context_keys(k, json_object_get(obj, "context"), 0);
+        if (dla_xm_agent_ifi_key(m, buf, sizeof buf) == DLA_OK)
+            add(k, LRS_IX_AUTH, buf);
     }
 }
 
 int lrs_stmt_keys(const json_t *stmt, lrs_key_t **keys, size_t *n, size_t *cap)
 {
     kctx_t k = {keys, n, cap, DLA_OK};
-    agent_keys(&k, json_object_get(stmt, "actor"), 1, 0);
+    dla_xm_statement_agents(stmt, on_agent, &k);
+    dla_xm_statement_activities(stmt, on_activity, &k);
     add(&k, LRS_IX_VERB, json_string_value(json_object_get(json_object_get(stmt, "verb"), "id")));
-    object_keys(&k, json_object_get(stmt, "object"), 1);
-    context_keys(&k, json_object_get(stmt, "context"), 1);
-    agent_keys(&k, json_object_get(stmt, "authority"), 0, 1);
+    const char *reg =
+        json_string_value(json_object_get(json_object_get(stmt, "context"), "registration"));
+    uint8_t b[16];
+    if (reg && lrs_uuid_parse(reg, b) == DLA_OK) {
+        char low[37];
+        lrs_uuid_format(b, low);
+        add(&k, LRS_IX_REG, low);
+    }
+    authority_keys(&k, json_object_get(stmt, "authority"));
     return k.rc;
 }

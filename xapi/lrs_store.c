@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dla_log.h"
+#include "model_int.h"
 #include "xapi_int.h"
 
 #define LRS_GROUP_MAX 20000 /* statements per commit group */
@@ -225,8 +226,6 @@ static int put_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_key_t *keys,
 
 /* ---- applying one job ----------------------------------------------------- */
 
-int lrs_stmt_equal(const json_t *a, const json_t *b);
-
 static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
 {
     for (size_t i = 0; i < j->n; i++) {
@@ -240,7 +239,7 @@ static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
                 return dla_err_set(&j->err, DLA_EINVAL, "statement id repeated in the batch");
         if (lrs_stmt_by_id(l, t, tid, it->id, NULL, &h, &js, &jl) == DLA_OK) {
             json_t *old = json_loadb(js, jl, 0, NULL);
-            int same = old && lrs_stmt_equal(old, it->stmt);
+            int same = old && dla_xm_statements_equivalent(old, it->stmt);
             json_decref(old);
             if (!same) {
                 char ids[37];
@@ -265,6 +264,9 @@ static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
     }
     return DLA_OK;
 }
+
+static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
+                      dla_err_t *err);
 
 static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it, uint64_t stored_ms,
                       dla_err_t *err)
@@ -357,6 +359,8 @@ static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it, uint
     rc = put_keys(l, t, tid, keys, nk, seq, err);
     if (rc != DLA_OK)
         goto cleanup;
+    if (it->acts && (rc = write_acts(l, t, tid, it->acts, err)) != DLA_OK)
+        goto cleanup;
     /* referrers that arrived first inherit this statement's keys */
     for (size_t i = 0; i < nwait; i++) {
         lrs_key_t *ik = NULL;
@@ -371,6 +375,44 @@ static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it, uint
 cleanup:
     free(keys);
     return rc;
+}
+
+/* Merges the activity definitions a statement carries into xapi_act. */
+static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
+                      dla_err_t *err)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(acts, i, a)
+    {
+        const char *id = json_string_value(json_object_get(a, "id"));
+        json_t *def = json_object_get(a, "definition");
+        if (!id || !json_is_object(def))
+            continue;
+        uint8_t k[20];
+        dla_val_t v;
+        lrs_be32(k, tid);
+        lrs_hash16(0, id, strlen(id), k + 4);
+        json_t *old = NULL;
+        if (dla_kv_get(t, l->db_act, k, sizeof k, &v) == DLA_OK)
+            old = json_loadb(v.data, v.len, 0, NULL);
+        json_t *merged = dla_xm_activity_merge(json_object_get(old, "definition"), def);
+        int rc = DLA_OK;
+        if (merged && !json_equal(merged, json_object_get(old, "definition"))) {
+            json_t *obj = json_pack("{s:s,s:s,s:O}", "objectType", "Activity", "id", id,
+                                    "definition", merged);
+            char *txt = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+            rc = txt ? dla_kv_put(t, l->db_act, k, sizeof k, txt, strlen(txt), 0, err)
+                     : DLA_ENOMEM;
+            free(txt);
+            json_decref(obj);
+        }
+        json_decref(merged);
+        json_decref(old);
+        if (rc != DLA_OK)
+            return rc;
+    }
+    return DLA_OK;
 }
 
 static int write_atts(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j, dla_err_t *err)
@@ -566,6 +608,7 @@ void lrs_job_free(lrs_job_t *job)
         free(job->items[i].json);
         free(job->items[i].keys);
         json_decref(job->items[i].stmt);
+        json_decref(job->items[i].acts);
     }
     free(job->items);
     free(job->atts);

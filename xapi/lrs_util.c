@@ -5,8 +5,9 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
+#include "model_int.h"
 #include "xapi_int.h"
 
 static int hexval(int c)
@@ -70,12 +71,14 @@ void lrs_uuid_v4(char out[37])
 
 void lrs_hash16(uint8_t kind, const void *data, size_t len, uint8_t out[16])
 {
-    SHA256_CTX c;
-    unsigned char md[32];
-    SHA256_Init(&c);
-    SHA256_Update(&c, &kind, 1);
-    SHA256_Update(&c, data, len);
-    SHA256_Final(md, &c);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+        EVP_DigestUpdate(c, &kind, 1) != 1 || EVP_DigestUpdate(c, data, len) != 1 ||
+        EVP_DigestFinal_ex(c, md, &mdlen) != 1 || mdlen < 16)
+        memset(md, 0, 16);
+    EVP_MD_CTX_free(c);
     memcpy(out, md, 16);
 }
 
@@ -120,9 +123,11 @@ void lrs_ms_format(uint64_t ms, char out[32])
     time_t s = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&s, &tm);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+    char buf[96];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
              (unsigned)(ms % 1000));
+    snprintf(out, 32, "%.31s", buf);
 }
 
 static int digits(const char *s, int n, int *out)
@@ -211,28 +216,6 @@ int lrs_time_parse(const char *s, int64_t *us_out)
 
 int lrs_agent_key(const json_t *agent, char *buf, size_t cap)
 {
-    const char *ot = json_string_value(json_object_get(agent, "objectType"));
-    char t = (ot && strcmp(ot, "Group") == 0) ? 'G' : 'A';
-    const char *v;
-    int n = -1;
-    if (!json_is_object(agent))
-        return DLA_EINVAL;
-    if ((v = json_string_value(json_object_get(agent, "mbox"))))
-        n = snprintf(buf, cap, "%c|mbox|%s", t, v);
-    else if ((v = json_string_value(json_object_get(agent, "mbox_sha1sum")))) {
-        n = snprintf(buf, cap, "%c|sha1|%s", t, v);
-        for (char *p = buf + 7; n > 0 && *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-    } else if ((v = json_string_value(json_object_get(agent, "openid"))))
-        n = snprintf(buf, cap, "%c|openid|%s", t, v);
-    else {
-        json_t *acc = json_object_get(agent, "account");
-        const char *hp = json_string_value(json_object_get(acc, "homePage"));
-        const char *nm = json_string_value(json_object_get(acc, "name"));
-        if (hp && nm)
-            n = snprintf(buf, cap, "%c|acct|%s|%s", t, hp, nm);
-    }
-    if (n < 0 || (size_t)n >= cap)
-        return DLA_EINVAL;
-    return DLA_OK;
+    int rc = dla_xm_agent_ifi_key(agent, buf, cap);
+    return rc == DLA_OK ? DLA_OK : DLA_EINVAL;
 }

@@ -74,6 +74,7 @@ typedef struct lrs_item_s {
     uint8_t flags;
     uint8_t ver;
     json_t *stmt; /* the statement (own reference), for conflict checks */
+    json_t *acts; /* activity objects with definitions (own reference) or NULL */
     int dup;      /* set by the writer: an equal statement already existed */
 } lrs_item_t;
 
@@ -186,9 +187,15 @@ int lrs_stmt_by_seq(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t seq,
  * arrived without one, "timestamp" filled in from the record header. */
 json_t *lrs_rec_to_json(const lrs_rec_hdr_t *hdr, const char *json, size_t len);
 
+/* Prepares one statement for storage: validates it for `version`, sets id,
+ * authority and version, serialises it without "stored" and computes its index
+ * keys. `st` is borrowed (copied). DLA_EINVAL with err->msg when invalid. */
+int lrs_item_prepare(const json_t *st, int version, const json_t *authority, lrs_item_t *it,
+                     dla_err_t *err);
+
 /* ---- lrs_keys.c ------------------------------------------------------------- */
-/* Computes the index keys of a statement (appended to *keys/*n, malloc
- * growth). `authority` may be NULL. */
+/* Computes the index keys of a statement (appended to the keys array, which
+ * grows with realloc). `authority` may be NULL. */
 int lrs_stmt_keys(const json_t *stmt, lrs_key_t **keys, size_t *n, size_t *cap);
 /* Adds one key with hash of `text` (deduplicated). */
 int lrs_keys_add(lrs_key_t **keys, size_t *n, size_t *cap, uint8_t kind, const char *text);
@@ -226,7 +233,7 @@ int lrs_query_parse(lrs_param_fn get, void *ctx, const char *const *names, size_
 int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
                   json_t **out, uint64_t *next, uint64_t *bound, dla_err_t *err);
 
-/* ---- lrs_http.c / lrs_statements.c / lrs_docs.c --------------------------------- */
+/* ---- lrs_http.c, lrs_statements.c, lrs_docs.c --------------------------------- */
 typedef struct lrs_ctx_s {
     lrs_t *l;
     dla_req_t *req;
