@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "model_int.h"
 #include "xapi_int.h"
 
@@ -122,10 +124,17 @@ static int doc_params(lrs_ctx_t *c, int type, doc_req_t *d, int id_required)
     return 0;
 }
 
+/* The quoted hex SHA-1 of the content (as the 1.0.3 conformance suite expects). */
 static void etag_of(const void *data, size_t len, char out[68])
 {
-    char hex[65];
-    dla_xm_sha256_hex(data, len, hex);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    if (EVP_Digest(data, len, md, &n, EVP_sha1(), NULL) != 1)
+        n = 0;
+    for (unsigned i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    hex[2 * n] = 0;
     snprintf(out, 68, "\"%s\"", hex);
 }
 
@@ -311,9 +320,14 @@ static void doc_write(lrs_ctx_t *c, doc_req_t *d, int post)
     if (preconditions(c, exists ? h.etag : NULL) < 0)
         goto cleanup;
     int strict = d->type != DOC_STATE || c->v2;
-    if (!post && exists && strict && !lrs_header(c, "If-Match") &&
-        !lrs_header(c, "If-None-Match")) {
+    int no_cond = !lrs_header(c, "If-Match") && !lrs_header(c, "If-None-Match");
+    if (!post && exists && strict && no_cond) {
         lrs_fail(c, 409, "the document exists: send If-Match with its ETag (or If-None-Match)");
+        goto cleanup;
+    }
+    if (!post && !exists && no_cond && d->type != DOC_STATE && !c->v2) {
+        /* xAPI 1.0.3: profile writes must state their expectation */
+        lrs_fail(c, 400, "PUT of a profile needs If-Match or If-None-Match (use If-None-Match: *)");
         goto cleanup;
     }
     const void *data = c->body;

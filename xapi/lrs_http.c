@@ -52,7 +52,12 @@ const char *lrs_header(lrs_ctx_t *c, const char *name)
 
 void lrs_common_headers(lrs_ctx_t *c)
 {
+    char ts[32];
     dla_resp_header(c->req, "X-Experience-API-Version", c->v2 ? "2.0.0" : "1.0.3");
+    if (c->l) {
+        lrs_ms_format(lrs_consistent_ms(c->l), ts);
+        dla_resp_header(c->req, "X-Experience-API-Consistent-Through", ts);
+    }
     dla_resp_header(c->req, "Access-Control-Allow-Origin", "*");
     dla_resp_header(c->req, "Access-Control-Expose-Headers",
                     "ETag, Last-Modified, X-Experience-API-Version, "
@@ -80,6 +85,38 @@ void lrs_fail(lrs_ctx_t *c, int status, const char *fmt, ...)
     if (status == 401)
         dla_resp_header(c->req, "WWW-Authenticate", "Basic realm=\"xAPI\"");
     dla_resp_error(c->req, status, code, "%s", msg);
+}
+
+/* ---- the version a credential last used ------------------------------------
+ * Requests without a usable version header are answered (400) in the version
+ * the same credential used last: a client speaks one version at a time. */
+
+static unsigned vslot(const char *key)
+{
+    unsigned h = 2166136261u;
+    for (const char *p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h % LRS_VMEM;
+}
+
+static void vmem_set(lrs_t *l, const char *key, int v2)
+{
+    unsigned s = vslot(key);
+    pthread_mutex_lock(&l->vmu);
+    snprintf(l->vmem[s].key, sizeof l->vmem[s].key, "%s", key);
+    l->vmem[s].v2 = (char)v2;
+    pthread_mutex_unlock(&l->vmu);
+}
+
+static int vmem_get(lrs_t *l, const char *key)
+{
+    unsigned s = vslot(key);
+    int v2 = 1;
+    pthread_mutex_lock(&l->vmu);
+    if (strcmp(l->vmem[s].key, key) == 0)
+        v2 = l->vmem[s].v2;
+    pthread_mutex_unlock(&l->vmu);
+    return v2;
 }
 
 /* ---- authentication ------------------------------------------------------- */
@@ -340,11 +377,13 @@ static void dispatch(dla_req_t *req, void *ud)
         const char *ans = NULL;
         int v = hv ? dla_xm_version_negotiate(hv, &ans) : DLA_EINVAL;
         if (v < 0) {
+            c->v2 = vmem_get(c->l, c->cred.key);
             lrs_fail(c, 400, "X-Experience-API-Version header missing or unsupported "
                              "(1.0.0-1.0.3 and 2.0.x are supported)");
             return;
         }
         c->v2 = v == DLA_XAPI_V200;
+        vmem_set(c->l, c->cred.key, c->v2);
     }
     if (strcmp(res, "/statements") == 0)
         lrs_h_statements(c);

@@ -360,7 +360,7 @@ int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q, js
     int more = 0;
     for (;;) {
         uint64_t seq;
-        const lrs_rec_hdr_t *h = NULL;
+        lrs_rec_hdr_t h;
         const char *js = NULL;
         size_t jl = 0;
         if (nf) {
@@ -400,17 +400,17 @@ int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q, js
             seq = lrs_rd64((const uint8_t *)kk.data + 4);
             if (seq < lo || seq > hi || vv.len < sizeof(lrs_rec_hdr_t))
                 break;
-            h = vv.data;
-            js = (const char *)vv.data + sizeof *h;
-            jl = vv.len - sizeof *h;
+            memcpy(&h, vv.data, sizeof h);
+            js = (const char *)vv.data + sizeof h;
+            jl = vv.len - sizeof h;
         }
-        if (!(h->flags & LRS_REC_VOIDED)) {
+        if (!(h.flags & LRS_REC_VOIDED)) {
             if (count == q->limit) {
                 /* one more exists: the next page starts after the last one returned */
                 more = 1;
                 break;
             }
-            json_t *s = lrs_rec_to_json(h, js, jl);
+            json_t *s = lrs_rec_to_json(&h, js, jl);
             if (!s) {
                 rc = dla_err_set(err, DLA_EIO, "stored statement is unreadable");
                 goto cleanup;

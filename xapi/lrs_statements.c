@@ -170,6 +170,10 @@ static int read_body(lrs_ctx_t *c, json_t **out, dla_xm_part_t **parts, size_t *
         }
         return 0;
     }
+    if (c->ctype && strncasecmp(c->ctype, "application/json", 16) != 0) {
+        lrs_fail(c, 400, "statements are sent as application/json or multipart/mixed");
+        return -1;
+    }
     json_error_t je;
     *out = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES, &je);
     if (!*out) {
@@ -409,9 +413,7 @@ static const char *get_param(void *ctx, const char *name)
 
 static void set_time_headers(lrs_ctx_t *c, uint64_t last_ms)
 {
-    char ts[32], hd[40];
-    lrs_ms_format(lrs_consistent_ms(c->l), ts);
-    dla_resp_header(c->req, "X-Experience-API-Consistent-Through", ts);
+    char hd[40];
     if (last_ms) {
         dla_http_date((long long)(last_ms / 1000), hd);
         dla_resp_header(c->req, "Last-Modified", hd);
@@ -524,18 +526,18 @@ static void h_get(lrs_ctx_t *c)
 
     if (q.statement_id || q.voided_id) {
         uint8_t id[16];
-        const lrs_rec_hdr_t *h;
+        lrs_rec_hdr_t h;
         const char *js;
         size_t jl;
         lrs_uuid_parse(q.statement_id ? q.statement_id : q.voided_id, id);
         if (!have_tid || lrs_stmt_by_id(c->l, t, tid, id, NULL, &h, &js, &jl) != DLA_OK ||
-            (q.statement_id && (h->flags & LRS_REC_VOIDED)) ||
-            (q.voided_id && !(h->flags & LRS_REC_VOIDED))) {
+            (q.statement_id && (h.flags & LRS_REC_VOIDED)) ||
+            (q.voided_id && !(h.flags & LRS_REC_VOIDED))) {
             set_time_headers(c, 0);
             lrs_fail(c, 404, "no such statement");
             goto cleanup;
         }
-        json_t *s = lrs_rec_to_json(h, js, jl);
+        json_t *s = lrs_rec_to_json(&h, js, jl);
         if (mine && s) {
             lrs_key_t *ks = NULL;
             size_t kn = 0, kc = 0;
@@ -560,7 +562,7 @@ static void h_get(lrs_ctx_t *c)
             goto cleanup;
         }
         uint64_t ms;
-        memcpy(&ms, &h->stored_ms, sizeof ms);
+        memcpy(&ms, &h.stored_ms, sizeof ms);
         lrs_common_headers(c);
         set_time_headers(c, ms);
         stmts = json_array();

@@ -79,7 +79,7 @@ int lrs_tid_ensure(lrs_t *l, dla_txn_t *t, const char *tenant, uint32_t *out, dl
 /* ---- records ----------------------------------------------------------------- */
 
 int lrs_stmt_by_seq(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t seq,
-                    const lrs_rec_hdr_t **hdr, const char **json, size_t *json_len)
+                    lrs_rec_hdr_t *hdr, const char **json, size_t *json_len)
 {
     uint8_t k[12];
     dla_val_t v;
@@ -90,14 +90,14 @@ int lrs_stmt_by_seq(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t seq,
         return rc;
     if (v.len < sizeof(lrs_rec_hdr_t))
         return DLA_EIO;
-    *hdr = v.data;
+    memcpy(hdr, v.data, sizeof *hdr);
     *json = (const char *)v.data + sizeof(lrs_rec_hdr_t);
     *json_len = v.len - sizeof(lrs_rec_hdr_t);
     return DLA_OK;
 }
 
 int lrs_stmt_by_id(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t id[16], uint64_t *seq,
-                   const lrs_rec_hdr_t **hdr, const char **json, size_t *json_len)
+                   lrs_rec_hdr_t *hdr, const char **json, size_t *json_len)
 {
     uint8_t k[20];
     dla_val_t v;
@@ -133,20 +133,21 @@ json_t *lrs_rec_to_json(const lrs_rec_hdr_t *hdr, const char *json, size_t len)
 static int set_flags(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t seq, uint8_t add,
                      dla_err_t *err)
 {
-    const lrs_rec_hdr_t *h;
+    lrs_rec_hdr_t h;
     const char *js;
     size_t jl;
     int rc = lrs_stmt_by_seq(l, t, tid, seq, &h, &js, &jl);
     if (rc != DLA_OK)
         return rc;
-    if ((h->flags & add) == add)
+    if ((h.flags & add) == add)
         return DLA_OK;
-    size_t n = sizeof *h + jl;
+    size_t n = sizeof h + jl;
     char *copy = malloc(n);
     if (!copy)
         return DLA_ENOMEM;
-    memcpy(copy, h, n);
-    ((lrs_rec_hdr_t *)copy)->flags |= add;
+    memcpy(copy, &h, sizeof h);
+    memcpy(copy + sizeof h, js, jl);
+    copy[0] = (char)(h.flags | add); /* flags is the first byte of the header */
     uint8_t k[12];
     lrs_be32(k, tid);
     lrs_be64(k + 4, seq);
@@ -162,7 +163,7 @@ static int inherited_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t ta
     uint8_t cur[16];
     memcpy(cur, target, 16);
     for (int depth = 0; depth < LRS_REF_DEPTH; depth++) {
-        const lrs_rec_hdr_t *h;
+        lrs_rec_hdr_t h;
         const char *js;
         size_t jl;
         if (lrs_stmt_by_id(l, t, tid, cur, NULL, &h, &js, &jl) != DLA_OK)
@@ -230,7 +231,7 @@ static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
 {
     for (size_t i = 0; i < j->n; i++) {
         lrs_item_t *it = &j->items[i];
-        const lrs_rec_hdr_t *h;
+        lrs_rec_hdr_t h;
         const char *js;
         size_t jl;
         it->dup = 0;
@@ -252,7 +253,7 @@ static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
         }
         if (it->voiding) {
             if (lrs_stmt_by_id(l, t, tid, it->ref, NULL, &h, &js, &jl) == DLA_OK &&
-                (h->flags & LRS_REC_VOIDING))
+                (h.flags & LRS_REC_VOIDING))
                 return dla_err_set(&j->err, DLA_EINVAL,
                                    "a voiding statement cannot target another voiding statement");
             for (size_t k = 0; k < j->n; k++)
@@ -299,11 +300,11 @@ static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it, uint
             dla_kv_del(t, l->db_pend, k, 20, NULL, 0);
     }
     for (size_t i = 0; i < nwait; i++) {
-        const lrs_rec_hdr_t *h;
+        lrs_rec_hdr_t h;
         const char *js;
         size_t jl;
         if (lrs_stmt_by_seq(l, t, tid, waiting[i], &h, &js, &jl) == DLA_OK &&
-            (h->flags & LRS_REC_VOIDING) && !it->voiding)
+            (h.flags & LRS_REC_VOIDING) && !it->voiding)
             flags |= LRS_REC_VOIDED;
     }
 
@@ -341,13 +342,13 @@ static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it, uint
     memcpy(keys, it->keys, it->nkeys * sizeof *keys);
     nk = ck = it->nkeys;
     if (it->has_ref) {
-        const lrs_rec_hdr_t *h;
+        lrs_rec_hdr_t h;
         const char *js;
         size_t jl;
         uint64_t tseq;
         if (lrs_stmt_by_id(l, t, tid, it->ref, &tseq, &h, &js, &jl) == DLA_OK) {
             rc = inherited_keys(l, t, tid, it->ref, &keys, &nk, &ck);
-            if (rc == DLA_OK && it->voiding && !(h->flags & LRS_REC_VOIDING))
+            if (rc == DLA_OK && it->voiding && !(h.flags & LRS_REC_VOIDING))
                 rc = set_flags(l, t, tid, tseq, LRS_REC_VOIDED, err);
         } else {
             memcpy(k + 4, it->ref, 16);
@@ -645,6 +646,7 @@ int lrs_store_init(lrs_t *l, dla_err_t *err)
     dla_txn_abort(t);
     l->committed_ms = l->last_ms;
     pthread_mutex_init(&l->qmu, NULL);
+    pthread_mutex_init(&l->vmu, NULL);
     pthread_cond_init(&l->qcv, NULL);
     if (pthread_create(&l->writer, NULL, writer_main, l) != 0)
         return dla_err_set(err, DLA_ERR, "could not start the xapi writer thread");
@@ -663,5 +665,6 @@ void lrs_store_fini(lrs_t *l)
     pthread_join(l->writer, NULL);
     l->writer_started = 0;
     pthread_mutex_destroy(&l->qmu);
+    pthread_mutex_destroy(&l->vmu);
     pthread_cond_destroy(&l->qcv);
 }

@@ -107,6 +107,8 @@ struct lrs_job_s {
     lrs_job_t *next;
 };
 
+#define LRS_VMEM 256
+
 /* ---- module state --------------------------------------------------------- */
 typedef struct lrs_s {
     dla_app_t *app;
@@ -128,6 +130,12 @@ typedef struct lrs_s {
     uint64_t inflight_ms;  /* atomic: stored time of the group being committed, 0 idle */
     uint64_t committed_ms; /* atomic: stored time of the last committed group */
     unsigned long groups, grouped; /* stats */
+    /* version each credential used last (answers to version-less requests) */
+    pthread_mutex_t vmu;
+    struct {
+        char key[64];
+        char v2;
+    } vmem[LRS_VMEM];
 } lrs_t;
 
 /* ---- lrs_util.c --------------------------------------------------------- */
@@ -178,11 +186,11 @@ void lrs_job_free(lrs_job_t *job);
 uint64_t lrs_consistent_ms(lrs_t *l);
 /* Reads one statement record by id; *hdr and *json borrowed from t. */
 int lrs_stmt_by_id(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t id[16],
-                   uint64_t *seq, const lrs_rec_hdr_t **hdr, const char **json,
+                   uint64_t *seq, lrs_rec_hdr_t *hdr, const char **json,
                    size_t *json_len);
 /* Reads a record by sequence number (borrowed). */
 int lrs_stmt_by_seq(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t seq,
-                    const lrs_rec_hdr_t **hdr, const char **json, size_t *json_len);
+                    lrs_rec_hdr_t *hdr, const char **json, size_t *json_len);
 /* Returns a new statement object (caller decrefs) with "stored" and, when it
  * arrived without one, "timestamp" filled in from the record header. */
 json_t *lrs_rec_to_json(const lrs_rec_hdr_t *hdr, const char *json, size_t len);
