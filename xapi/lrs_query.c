@@ -277,13 +277,14 @@ static int leapfrog(fcur_t *fs, size_t n, uint64_t target, int asc, uint64_t *ou
         if (!fpos(&fs[i], target, asc, &s))
             return 0;
         if (s == target) {
-            if (++agree == n) {
-                *out = target;
-                return 1;
-            }
+            agree++;
         } else {
             target = s;
             agree = 1;
+        }
+        if (agree == n) {
+            *out = target;
+            return 1;
         }
         i = (i + 1) % n;
     }
