@@ -229,17 +229,43 @@ static int put_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_key_t *keys,
 
 /* ---- applying one job ----------------------------------------------------- */
 
+static int cmp_id(const void *a, const void *b)
+{
+    return memcmp(a, b, 16);
+}
+
+/* DLA_OK when the job's statement ids are distinct. */
+static int distinct_ids(lrs_job_t *j)
+{
+    if (j->n < 2)
+        return DLA_OK;
+    uint8_t(*ids)[16] = malloc(j->n * 16);
+    if (!ids)
+        return DLA_ENOMEM;
+    for (size_t i = 0; i < j->n; i++)
+        memcpy(ids[i], j->items[i].id, 16);
+    qsort(ids, j->n, 16, cmp_id);
+    int rc = DLA_OK;
+    for (size_t i = 1; i < j->n && rc == DLA_OK; i++)
+        if (!memcmp(ids[i - 1], ids[i], 16))
+            rc = DLA_EINVAL;
+    free(ids);
+    return rc;
+}
+
 static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
 {
+    int drc = distinct_ids(j);
+    if (drc == DLA_EINVAL)
+        return dla_err_set(&j->err, DLA_EINVAL, "statement id repeated in the batch");
+    if (drc != DLA_OK)
+        return drc;
     for (size_t i = 0; i < j->n; i++) {
         lrs_item_t *it = &j->items[i];
         lrs_rec_hdr_t h;
         const char *js;
         size_t jl;
         it->dup = 0;
-        for (size_t k = 0; k < i; k++)
-            if (!memcmp(j->items[k].id, it->id, 16))
-                return dla_err_set(&j->err, DLA_EINVAL, "statement id repeated in the batch");
         if (lrs_stmt_by_id(l, t, tid, it->id, NULL, &h, &js, &jl) == DLA_OK) {
             json_t *old = json_loadb(js, jl, 0, NULL);
             int same = old && dla_xm_statements_equivalent(old, it->stmt);
