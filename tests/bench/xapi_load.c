@@ -3,6 +3,8 @@
  *   xapi_load gen  --count N [--seed S]              NDJSON statements to stdout
  *   xapi_load post --port P --auth KEY:SECRET --conc C --batch B --seconds T --tag NAME
  *   xapi_load get  --port P --auth KEY:SECRET --conc C --seconds T --tag NAME --query Q
+ *                  [--mod M]   (in Q, XNX becomes a value in [0, M), XN12X the same
+ *                               zero-padded to 12 digits)
  *
  * HTTP/1.1 keep-alive, one connection per thread, requests built in memory.
  * Prints one JSON line: statements/s (post) or requests/s (get) with p50/p95/p99
@@ -30,7 +32,7 @@
 #define MAX_LAT 4000000
 
 static const char *g_mode, *g_auth_b64, *g_query, *g_tag = "xapi";
-static int g_port, g_conc = 4, g_batch = 100, g_seconds = 10;
+static int g_port, g_conc = 4, g_batch = 100, g_seconds = 10, g_mod = 1000;
 static volatile int g_stop;
 static double *g_lat;
 static size_t g_nlat;
@@ -93,6 +95,25 @@ static int statement(char *buf, size_t cap, uint64_t *s)
                     "\"timestamp\":\"2026-11-%02uT10:%02u:00Z\"}",
                     a, a, v, v, v, act, act, (unsigned)(rnd(s) % 100), 1 + (unsigned)(rnd(s) % 50),
                     reg, parent, a % 20, 1 + (unsigned)(rnd(s) % 27), (unsigned)(rnd(s) % 60));
+}
+
+/* Copies template t into out, replacing "XNX" by k and "XN12X" by k padded to
+ * 12 digits (the template is already URL-encoded, so it may contain '%'). */
+static void expand(char *out, size_t cap, const char *t, unsigned k)
+{
+    size_t o = 0;
+    while (*t && o + 16 < cap) {
+        if (!strncmp(t, "XN12X", 5)) {
+            o += (size_t)snprintf(out + o, cap - o, "%012u", k);
+            t += 5;
+        } else if (!strncmp(t, "XNX", 3)) {
+            o += (size_t)snprintf(out + o, cap - o, "%u", k);
+            t += 3;
+        } else {
+            out[o++] = *t++;
+        }
+    }
+    out[o] = 0;
 }
 
 static int connect_lrs(void)
@@ -208,9 +229,9 @@ static void *worker(void *arg)
             n = (unsigned long)g_batch;
         } else {
             /* rotate the value of the filter so the cache sees many keys */
-            char q[1024];
-            unsigned k = (unsigned)(rnd(&seed) % 1000);
-            snprintf(q, sizeof q, g_query, k % 1000, k % 1000);
+            char q[2048];
+            unsigned k = (unsigned)(rnd(&seed) % (unsigned)g_mod);
+            expand(q, sizeof q, g_query, k);
             rl = (size_t)snprintf(req, cap + 1024,
                                   "GET /xapi/statements?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                   "Authorization: Basic %s\r\nX-Experience-API-Version: 1.0.3\r\n\r\n",
@@ -276,6 +297,8 @@ int main(int argc, char **argv)
             g_tag = v;
         else if (!strcmp(k, "--query"))
             g_query = v;
+        else if (!strcmp(k, "--mod"))
+            g_mod = atoi(v) > 0 ? atoi(v) : 1;
         else if (!strcmp(k, "--count"))
             count = atol(v);
         else if (!strcmp(k, "--seed"))
