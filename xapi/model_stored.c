@@ -244,10 +244,20 @@ static void ids_actor(json_t *a)
     }
 }
 
+/* An Activity in ids form is its id alone. */
 static void ids_activity(json_t *a)
 {
-    if (json_is_object(a)) {
-        json_object_del(a, "definition");
+    const char *k;
+    json_t *v;
+    void *tmp;
+    if (!json_is_object(a)) {
+        return;
+    }
+    json_object_foreach_safe(a, tmp, k, v)
+    {
+        if (strcmp(k, "id") != 0) {
+            json_object_del(a, k);
+        }
     }
 }
 
