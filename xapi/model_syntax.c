@@ -530,6 +530,11 @@ static int ts_parse(const char *s, int64_t *us_out, int *has_offset)
     }
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - (int64_t)off_min * 60;
+    /* the instant, in UTC, must stay within years 0001..9999 */
+    if (secs < days_from_civil(1, 1, 1) * 86400 ||
+        secs >= days_from_civil(10000, 1, 1) * 86400) {
+        return DLA_EINVAL;
+    }
     *us_out = secs * 1000000 + frac_us;
     return DLA_OK;
 }
