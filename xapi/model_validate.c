@@ -396,34 +396,39 @@ static int v_components(vctx_t *c, const json_t *list, const char *path)
     if (!json_is_array(list)) {
         return fail(c, path, "must be an array of interaction components");
     }
+    json_t *seen = json_object(); /* ids met so far: linear-time uniqueness */
+    if (!seen) {
+        return dla_err_set(c->err, DLA_ENOMEM, "%s: out of memory", path);
+    }
+    int rc = DLA_OK;
     size_t i;
     json_t *e;
     json_array_foreach(list, i, e)
     {
-        char p[XM_PATH];
-        int rc;
+        char p[XM_PATH], q[XM_PATH];
         const char *id;
         idx(p, path, i);
         if ((rc = want_object(c, e, p)) || (rc = keys_allowed(c, e, p, allowed)) ||
             (rc = opt_string(c, e, "id", p, &id)) ||
             (rc = opt_langmap(c, e, "description", p))) {
-            return rc;
+            break;
         }
+        sub(q, p, "id");
         if (!id || !*id) {
-            char q[XM_PATH];
-            sub(q, p, "id");
-            return fail(c, q, "is required");
+            rc = fail(c, q, "is required");
+            break;
         }
-        for (size_t j = 0; j < i; j++) {
-            json_t *o = json_object_get(json_array_get(list, j), "id");
-            if (json_is_string(o) && strcmp(json_string_value(o), id) == 0) {
-                char q[XM_PATH];
-                sub(q, p, "id");
-                return fail(c, q, "must be unique within the list");
-            }
+        if (json_object_get(seen, id)) {
+            rc = fail(c, q, "must be unique within the list");
+            break;
+        }
+        if (json_object_set_new(seen, id, json_true())) {
+            rc = dla_err_set(c->err, DLA_ENOMEM, "%s: out of memory", path);
+            break;
         }
     }
-    return DLA_OK;
+    json_decref(seen);
+    return rc;
 }
 
 static int v_definition(vctx_t *c, const json_t *d, const char *path)

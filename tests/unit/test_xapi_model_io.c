@@ -762,6 +762,40 @@ static void test_jws(void **state)
     free(jws);
 }
 
+/* Large lists stay linear or n log n: 20,000 members and choices. */
+static void test_large_lists(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    json_t *members = json_array(), *rev = json_array(), *choices = json_array();
+    for (int i = 0; i < N; i++) {
+        char mbox[64], id[32];
+        snprintf(mbox, sizeof mbox, "mailto:m%d@x.lt", i);
+        snprintf(id, sizeof id, "c%d", i);
+        json_array_append_new(members, json_pack("{s:s}", "mbox", mbox));
+        snprintf(mbox, sizeof mbox, "mailto:m%d@x.lt", N - 1 - i);
+        json_array_append_new(rev, json_pack("{s:s}", "mbox", mbox));
+        json_array_append_new(choices, json_pack("{s:s}", "id", id));
+    }
+    json_t *a = json_pack("{s:{s:s, s:o}, s:{s:s}, s:{s:s, s:{s:s, s:o}}}", "actor",
+                          "objectType", "Group", "member", members, "verb", "id",
+                          "http://x.lt/v", "object", "id", "http://x.lt/q", "definition",
+                          "interactionType", "choice", "choices", choices);
+    assert_non_null(a);
+    json_t *b = json_deep_copy(a);
+    json_object_set_new(json_object_get(b, "actor"), "member", rev);
+    dla_err_t err;
+    assert_int_equal(dla_xm_validate_statement(a, DLA_XAPI_V200, &err), DLA_OK);
+    assert_true(dla_xm_statements_equivalent(a, b));
+    json_t *ch = json_object_get(
+        json_object_get(json_object_get(a, "object"), "definition"), "choices");
+    json_array_append_new(ch, json_pack("{s:s}", "id", "c7"));
+    assert_int_equal(dla_xm_validate_statement(a, DLA_XAPI_V200, &err), DLA_EINVAL);
+    assert_non_null(strstr(err.msg, "must be unique"));
+    json_decref(a);
+    json_decref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -770,6 +804,7 @@ int main(void)
         cmocka_unit_test(test_ifi_keys),        cmocka_unit_test(test_enumerations),
         cmocka_unit_test(test_person_merge),    cmocka_unit_test(test_multipart),
         cmocka_unit_test(test_multipart_write), cmocka_unit_test(test_jws),
+        cmocka_unit_test(test_large_lists),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     EVP_PKEY_free(test_key());
