@@ -439,13 +439,6 @@ static void canonical_statement(json_t *st, const char *accept)
             canonical_definition(v, accept);
         }
     }
-    size_t i;
-    json_t *att;
-    json_array_foreach(json_object_get(st, "attachments"), i, att)
-    {
-        canonical_map(json_object_get(att, "display"), accept);
-        canonical_map(json_object_get(att, "description"), accept);
-    }
 }
 
 json_t *dla_xm_format(const json_t *stored, int format, const char *accept_language)
