@@ -313,7 +313,7 @@ int lti_demo_init(lti_state_t *st, dla_err_t *err)
               (rc = dla_router_add(r, "GET", "/demo/start", h_start, st, 0, err)) ||
               (rc = dla_router_add(r, "GET", "/demo/auth", h_auth, st, 0, err))))
         return rc; /* st->demo is freed by lti_demo_fini via the module's cleanup */
-    dla_log(DLA_LOG_INFO, "lti: demo LMS at %s/demo", st->app->base_url);
+    dla_log(DLA_LOG_DEBUG, "lti: demo LMS at %s/demo", st->app->base_url);
     return DLA_OK;
 fail:
     if (d->key)

@@ -657,7 +657,7 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     memset(&plat, 0, sizeof plat);
     int rc = lti_verify_id_token(st, tok, state, &pl, &plat, &err);
     if (rc != DLA_OK) {
-        const char *key = rc == DLA_ENOTFOUND  ? "lti.err.state"
+        const char *key = rc == DLA_ENOTFOUND  ? "lti.err.cookies_blocked"
                           : rc == DLA_EEXPIRED ? "lti.err.expired_launch"
                           : rc == DLA_EREPLAY  ? "lti.err.replayed"
                                                : "lti.err.bad_signature";
