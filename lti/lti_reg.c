@@ -538,6 +538,49 @@ static int cmd_key(dla_app_t *app, int argc, char **argv)
     return fail(js, "usage", "usage: dla key rotate|list [--json]");
 }
 
+/* `dla grade --token T --score S [--comment C] [--op replace|read|delete]`:
+ * (re)sends a session's result to the LMS that launched it, the same path the
+ * diagnostic uses; read and delete exist for LTI 1.1 Basic Outcomes. */
+static int cmd_grade(dla_app_t *app, int argc, char **argv)
+{
+    opt_t o[] = {{"token", NULL}, {"score", NULL}, {"comment", NULL}, {"op", NULL}};
+    size_t no = sizeof o / sizeof o[0];
+    int js = 0;
+    lti_state_t *st = app->lti;
+    dla_session_t sess;
+    dla_err_t err = {0};
+    if (parse_opts(argc, argv, 1, o, no, NULL, NULL, &js) != 0)
+        return 2;
+    const char *tok = optv(o, no, "token"), *sc = optv(o, no, "score");
+    const char *op = optv(o, no, "op") ? optv(o, no, "op") : "replace";
+    if (!tok || (strcmp(op, "replace") == 0 && !sc))
+        return fail(js, "usage", "usage: dla grade --token T --score 0..1 [--op replace|read|delete]");
+    if (!st || dla_session_get(app->store, tok, &sess) != DLA_OK)
+        return fail(js, "not_found", "unknown or expired session");
+    double score = sc ? strtod(sc, NULL) : 0.0;
+    if (strcmp(op, "replace") == 0) {
+        if (lti_grade(st, &sess, score, optv(o, no, "comment"), &err) != DLA_OK)
+            return fail(js, "grade_failed", err.msg);
+        return emit(js, json_pack("{s:s, s:f}", "sent", "replace", "score", score), "grade sent");
+    }
+    json_t *rec = lti_launch_load(st, sess.launch);
+    lti_pox_resp_t resp;
+    lti_pox_op_t pop = strcmp(op, "read") == 0 ? LTI_POX_READ : LTI_POX_DELETE;
+    if (strcmp(op, "read") != 0 && strcmp(op, "delete") != 0) {
+        json_decref(rec);
+        return fail(js, "usage", "--op is replace, read or delete");
+    }
+    int rc = rec ? lti_outcome_send(st, rec, pop, 0.0, &resp, &err)
+                 : dla_err_set(&err, DLA_ENOTFOUND, "the session has no LMS launch");
+    json_decref(rec);
+    if (rc != DLA_OK)
+        return fail(js, "grade_failed", err.msg);
+    json_t *out = json_pack("{s:s, s:s}", "sent", op, "code_major", resp.code_major);
+    if (out && resp.has_score)
+        json_object_set_new(out, "score", json_real(resp.score));
+    return emit(js, out, resp.code_major);
+}
+
 const dla_cli_cmd_t *dla_lti_cli_commands(void)
 {
     static const dla_cli_cmd_t cmds[] = {
@@ -548,6 +591,8 @@ const dla_cli_cmd_t *dla_lti_cli_commands(void)
          "--jwks-url URL --deployment ID... | list | remove --issuer URL --client-id ID",
          cmd_platform},
         {"key", "key rotate | list   (the LTI tool's signing keys)", cmd_key},
+        {"grade", "grade --token T --score 0..1 [--op replace|read|delete]   (resend to the LMS)",
+         cmd_grade},
         {NULL, NULL, NULL}};
     return cmds;
 }
