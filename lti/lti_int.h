@@ -305,6 +305,10 @@ void lti_h_register(dla_req_t *req, void *ud);
 int lti_demo_init(lti_state_t *st, dla_err_t *err);
 void lti_demo_fini(lti_state_t *st);
 
+/* Suspends `req` and runs fn(req, ud) on a short-lived thread, which answers and
+ * resumes it (503 when too many are in flight). For handlers that call the LMS. */
+void lti_offload(dla_req_t *req, dla_handler_fn fn, void *ud);
+
 /* ---- small helpers (lti_module.c) ----------------------------------------------- */
 /* HTML-escapes s into a new arena string. */
 char *lti_html_escape(dla_arena_t *a, const char *s);

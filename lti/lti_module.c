@@ -164,6 +164,58 @@ void lti_autopost(dla_req_t *req, const char *lang, const char *action,
     dla_resp_body(req, 200, "text/html; charset=utf-8", page, strlen(page));
 }
 
+/* ---- offloading blocking work ------------------------------------------------------
+ * Handlers that call out to the LMS (roster, dynamic registration) must not
+ * block an HTTP worker thread: the connections that thread serves would stall,
+ * including the LMS calling back into dla (token endpoint fetching our JWKS).
+ * The request is suspended and finished on a short-lived thread. */
+
+typedef struct offload_s {
+    dla_req_t *req;
+    void *ud;
+    dla_handler_fn fn;
+} offload_t;
+
+static int g_offloaded;
+
+static void *offload_main(void *arg)
+{
+    offload_t *o = arg;
+    o->fn(o->req, o->ud);
+    if (!dla_resp_done(o->req))
+        dla_resp_error(o->req, 500, "internal", "no response");
+    dla_req_resume(o->req);
+    __atomic_sub_fetch(&g_offloaded, 1, __ATOMIC_SEQ_CST);
+    free(o);
+    return NULL;
+}
+
+void lti_offload(dla_req_t *req, dla_handler_fn fn, void *ud)
+{
+    pthread_t th;
+    pthread_attr_t at;
+    offload_t *o = malloc(sizeof *o);
+    if (!o || __atomic_add_fetch(&g_offloaded, 1, __ATOMIC_SEQ_CST) > 64) {
+        if (o)
+            __atomic_sub_fetch(&g_offloaded, 1, __ATOMIC_SEQ_CST);
+        free(o);
+        dla_resp_header(req, "Retry-After", "5");
+        dla_resp_error(req, 503, "busy", "too many LMS calls in progress, try again shortly");
+        return;
+    }
+    o->req = req;
+    o->ud = ud;
+    o->fn = fn;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    dla_req_suspend(req);
+    if (pthread_create(&th, &at, offload_main, o) != 0) {
+        /* run inline rather than fail */
+        offload_main(o);
+    }
+    pthread_attr_destroy(&at);
+}
+
 /* ---- config ---------------------------------------------------------------------- */
 
 static int read_int(json_t *sec, const char *name, int def, int lo, int hi, int *out,

@@ -92,7 +92,14 @@ static void done_page(dla_req_t *req, const char *lang, int ok, const char *deta
     dla_resp_body(req, ok ? 200 : 400, "text/html; charset=utf-8", page, strlen(page));
 }
 
+static void register_work(dla_req_t *req, void *ud);
+
 void lti_h_register(dla_req_t *req, void *ud)
+{
+    lti_offload(req, register_work, ud);
+}
+
+static void register_work(dla_req_t *req, void *ud)
 {
     lti_state_t *st = ud;
     dla_err_t err = {0};

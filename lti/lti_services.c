@@ -371,7 +371,14 @@ cleanup:
     return rc;
 }
 
+static void roster_work(dla_req_t *req, void *ud);
+
 void lti_h_roster(dla_req_t *req, void *ud)
+{
+    lti_offload(req, roster_work, ud);
+}
+
+static void roster_work(dla_req_t *req, void *ud)
 {
     lti_state_t *st = ud;
     dla_session_t sess;
