@@ -21,6 +21,7 @@
 
 struct dla_cat_s {
     dla_cat_bank_t bank;
+    int n_comps_with_items; /* competences that have at least one item */
     dla_cat_opts_t opts;
     dla_irt_post_t post;
     unsigned char *used; /* per item */
@@ -73,7 +74,7 @@ int dla_cat_new(const dla_cat_bank_t *bank, const dla_cat_opts_t *opts, dla_cat_
     c->bank = *bank;
     c->opts = *opts;
     if (c->opts.min_items <= 0)
-        c->opts.min_items = bank->n_comps;
+        c->opts.min_items = 0; /* set below: competences that have items */
     rc = dla_irt_post_init(&c->post, bank->n_areas, opts->rho, err);
     if (rc != DLA_OK)
         goto fail;
@@ -83,6 +84,12 @@ int dla_cat_new(const dla_cat_bank_t *bank, const dla_cat_opts_t *opts, dla_cat_
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
         goto fail;
     }
+    for (i = 0; i < bank->n_items; i++)
+        c->comp_count[bank->items[i].comp] = 1;
+    for (rc = 0; rc < bank->n_comps; rc++)
+        c->n_comps_with_items += c->comp_count[rc];
+    if (c->opts.min_items <= 0)
+        c->opts.min_items = c->n_comps_with_items;
     dla_cat_reset(c);
     *out = c;
     return DLA_OK;
@@ -107,7 +114,7 @@ void dla_cat_reset(dla_cat_t *c)
     memset(c->used, 0, c->bank.n_items ? c->bank.n_items : 1);
     memset(c->comp_count, 0, sizeof(int) * (size_t)c->bank.n_comps);
     c->n_admin = 0;
-    c->n_unsampled = c->bank.n_comps;
+    c->n_unsampled = c->n_comps_with_items;
     cat_refresh(c);
 }
 

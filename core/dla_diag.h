@@ -120,4 +120,20 @@ int dla_diag_score(const dla_diag_bank_t *b, const size_t *items, const unsigned
 /* Fills lo/hi levels for theta +- 1.2816 se and level for theta. */
 void dla_diag_est_levels(dla_diag_est_t *e);
 
+/* ---- QTI import (core/qti_import.c) ----------------------------------------------
+ * Parses one QTI 2.1 (imsqti_v2p1) or 3.0 (imsqtiasi_v3p0) assessmentItem with a
+ * single-choice interaction (3..5 choices) using libxml2 with no network access;
+ * documents with a DOCTYPE or entity declarations are refused (no entity
+ * expansion). Competence and level come from the item's `label` attribute
+ * ("competence=1.1;level=3") or the given defaults (NULL / 0 = none); the language
+ * from xml:lang or `def_lang`. Returns a new single-language partial item in *out:
+ * {"id","lang","competence","level","stem","options":[{"id","text"}],"key","feedback"}. */
+int dla_qti_parse(const char *name, const char *xml, size_t len, const char *def_comp,
+                  int def_level, const char *def_lang, json_t **out, dla_err_t *err);
+/* Joins partial items by id into bank documents of framework `framework`: every item
+ * needs one Lithuanian and one English version with the same choices (by position),
+ * key, competence and level. Returns a new array of documents
+ * {"framework","competence","items":[...]} (one per item) in *out. */
+int dla_qti_join(const json_t *partials, const char *framework, json_t **out, dla_err_t *err);
+
 #endif
