@@ -317,6 +317,25 @@ static void ids_statement(json_t *st, int sub)
     ids_actor(json_object_get(st, "authority"));
 }
 
+/* RFC 9110 qvalue ("0", "0.5", "1.000") as 0..1000, locale-independent. */
+static int parse_qvalue(const char *s)
+{
+    if (*s == '1') {
+        return 1000;
+    }
+    if (*s != '0') {
+        return 0;
+    }
+    int q = 0, scale = 100;
+    if (s[1] == '.') {
+        for (const char *p = s + 2; *p >= '0' && *p <= '9' && scale > 0; p++) {
+            q += (*p - '0') * scale;
+            scale /= 10;
+        }
+    }
+    return q;
+}
+
 /* Accept-Language: returns the q-value (0..1000) of `tag` in the header, -1 if
  * no range matches. A range matches a tag equal to it or starting with it + "-". */
 static int lang_quality(const char *header, const char *tag)
@@ -341,8 +360,7 @@ static int lang_quality(const char *header, const char *tag)
             const char *qs = strstr(p, "q=");
             const char *comma = strchr(p, ',');
             if (qs && (!comma || qs < comma)) {
-                double d = atof(qs + 2);
-                q = (int)(d * 1000.0);
+                q = parse_qvalue(qs + 2);
             }
             p = comma ? comma : p + strlen(p);
         }

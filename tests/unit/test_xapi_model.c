@@ -124,8 +124,7 @@ static const vcase_t cases[] = {
     {BOTH, 0,
      "{" A ",\"verb\":{\"id\":\"http://x.lt/v\",\"name\":{\"en\":\"x\"}}," OB "}"},
     {BOTH, 1,
-     "{" A
-     ",\"verb\":{\"id\":\"http://x.lt/"
+     "{" A ",\"verb\":{\"id\":\"http://x.lt/"
      "v\",\"display\":{\"zh-Hant-TW\":\"x\",\"sr-Latn-RS\":\"y\",\"es-419\":\"z\"}}," OB
      "}"},
     /* objects */
@@ -148,11 +147,10 @@ static const vcase_t cases[] = {
      "{" A ",\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/voided\"}," OB "}"},
     {BOTH, 1,
      "{" A ",\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/"
-           "voided\"},\"object\":{\"objectType\":\"StatementRef\",\"id\":" UUID1 "}}"},
+     "voided\"},\"object\":{\"objectType\":\"StatementRef\",\"id\":" UUID1 "}}"},
     /* activity definitions */
     {BOTH, 1,
-     "{" A "," VB
-     ",\"object\":{\"id\":\"http://x.lt/"
+     "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
      "q1\",\"definition\":{\"name\":{\"lt\":\"Klausimas\"},\"description\":{\"en-US\":"
      "\"Q\"},\"type\":\"http://adlnet.gov/expapi/activities/"
      "cmi.interaction\",\"moreInfo\":\"https://x.lt/"
@@ -161,48 +159,48 @@ static const vcase_t cases[] = {
      "\"extensions\":{\"http://x.lt/ext\":{\"any\":[1,null]}}}}}"},
     {BOTH, 1,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"matching\",\"source\":[{"
-                  "\"id\":\"1\"}],\"target\":[{\"id\":\"x\"}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"matching\",\"source\":[{"
+     "\"id\":\"1\"}],\"target\":[{\"id\":\"x\"}]}}}"},
     {BOTH, 1,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"likert\",\"scale\":[{\"id\":"
-                  "\"1\"},{\"id\":\"2\"}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"likert\",\"scale\":[{\"id\":"
+     "\"1\"},{\"id\":\"2\"}]}}}"},
     {BOTH, 1,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"performance\",\"steps\":[{"
-                  "\"id\":\"s1\"}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"performance\",\"steps\":[{"
+     "\"id\":\"s1\"}]}}}"},
     {BOTH, 1,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"true-false\","
-                  "\"correctResponsesPattern\":[\"true\"]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"true-false\","
+     "\"correctResponsesPattern\":[\"true\"]}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"Choice\"}}}"},
+     "q\",\"definition\":{\"interactionType\":\"Choice\"}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"true-false\",\"choices\":[{"
-                  "\"id\":\"a\"}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"true-false\",\"choices\":[{"
+     "\"id\":\"a\"}]}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"choice\",\"choices\":[{"
-                  "\"id\":\"a\"},{\"id\":\"a\"}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"choice\",\"choices\":[{"
+     "\"id\":\"a\"},{\"id\":\"a\"}]}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"choice\",\"choices\":[{"
-                  "\"description\":{\"en\":\"x\"}}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"choice\",\"choices\":[{"
+     "\"description\":{\"en\":\"x\"}}]}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"choice\","
-                  "\"correctResponsesPattern\":\"a\"}}}"},
+     "q\",\"definition\":{\"interactionType\":\"choice\","
+     "\"correctResponsesPattern\":\"a\"}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"choices\":[{\"id\":\"a\"}]}}}"},
+     "q\",\"definition\":{\"choices\":[{\"id\":\"a\"}]}}}"},
     {BOTH, 0,
      "{" A "," VB
      ",\"object\":{\"id\":\"http://x.lt/q\",\"definition\":{\"type\":\"meeting\"}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"extensions\":{\"notiri\":1}}}}"},
+     "q\",\"definition\":{\"extensions\":{\"notiri\":1}}}}"},
     {BOTH, 0,
      "{" A "," VB
      ",\"object\":{\"id\":\"http://x.lt/q\",\"definition\":{\"extensions\":[]}}}"},
@@ -249,7 +247,7 @@ static const vcase_t cases[] = {
     {BOTH, 0, ST("\"context\":{\"statement\":{\"id\":" UUID1 "}}")},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"objectType\":\"Agent\",\"mbox\":\"mailto:a@b.lt\"},"
-                  "\"context\":{\"revision\":\"1\"}}"},
+     "\"context\":{\"revision\":\"1\"}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"objectType\":\"StatementRef\",\"id\":" UUID1
      "},\"context\":{\"platform\":\"x\"}}"},

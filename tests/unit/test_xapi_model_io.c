@@ -181,6 +181,12 @@ static void test_format(void **state)
     assert_string_equal(S(can, "verb.display.lt-LT"), "atliko");
     assert_string_equal(S(can, "object.object.definition.name.lt"), "Kursas");
     json_decref(can);
+    can = dla_xm_format(st, DLA_XM_FORMAT_CANONICAL, "en-US;q=0.2, lt;q=0.8, *;q=0.1");
+    assert_string_equal(S(can, "verb.display.lt-LT"), "atliko");
+    json_decref(can);
+    can = dla_xm_format(st, DLA_XM_FORMAT_CANONICAL, "fr, en;q=0.5");
+    assert_non_null(S(can, "object.object.definition.name.en-GB"));
+    json_decref(can);
     can = dla_xm_format(st, DLA_XM_FORMAT_CANONICAL, NULL);
     assert_int_equal(
         json_object_size(json_object_get(json_object_get(can, "verb"), "display")), 1);
