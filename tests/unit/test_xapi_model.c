@@ -368,6 +368,13 @@ static const vcase_t cases[] = {
         "\"fileUrl\":\"here\"}]")},
 };
 
+static json_t *J(const char *s)
+{
+    json_t *j = json_loads(s, 0, NULL);
+    assert_non_null(j);
+    return j;
+}
+
 static void test_statement_cases(void **state)
 {
     (void)state;
@@ -427,6 +434,28 @@ static void test_error_paths(void **state)
     assert_int_equal(dla_xm_validate_statement(st, 7, &err), DLA_EINVAL);
     assert_int_equal(dla_xm_validate_statement(st, DLA_XAPI_V200, NULL), DLA_OK);
     json_decref(st);
+}
+
+static void test_extension_depth(void **state)
+{
+    (void)state;
+    dla_err_t err;
+    for (int depth = 10; depth <= 70; depth += 60) {
+        char buf[1024];
+        int n = snprintf(buf, sizeof buf,
+                         "{" BASE ",\"result\":{\"extensions\":{\"http://x.lt/e\":");
+        for (int i = 0; i < depth; i++) {
+            buf[n++] = '[';
+        }
+        for (int i = 0; i < depth; i++) {
+            buf[n++] = ']';
+        }
+        snprintf(buf + n, sizeof buf - (size_t)n, "}}}");
+        json_t *st = J(buf);
+        int rc = dla_xm_validate_statement(st, DLA_XAPI_V200, &err);
+        assert_int_equal(rc, depth < DLA_XM_MAX_DEPTH ? DLA_OK : DLA_EINVAL);
+        json_decref(st);
+    }
 }
 
 static void test_agent_param(void **state)
@@ -559,9 +588,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statement_cases), cmocka_unit_test(test_error_paths),
-        cmocka_unit_test(test_agent_param),     cmocka_unit_test(test_versions),
-        cmocka_unit_test(test_langtags),        cmocka_unit_test(test_scalars),
-        cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_agent_param),     cmocka_unit_test(test_extension_depth),
+        cmocka_unit_test(test_versions),        cmocka_unit_test(test_langtags),
+        cmocka_unit_test(test_scalars),         cmocka_unit_test(test_timestamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
