@@ -255,8 +255,10 @@ static int langtag_regular(const char *s)
     if (len[0] == 1 && (tag[0][0] == 'x' || tag[0][0] == 'X')) {
         goto privateuse;
     }
-    /* language */
-    if (!all_alpha(tag[0], len[0]) || len[0] < 2) {
+    /* language: 2-3 letters. RFC 5646 also lets 4 letters (reserved) and 5-8
+     * letters (registered) through its grammar, but the registry holds none, so
+     * such tags ("test", "english") are rejected as invalid. */
+    if (!all_alpha(tag[0], len[0]) || len[0] < 2 || len[0] > 3) {
         return 0;
     }
     i = 1;

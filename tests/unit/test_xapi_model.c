@@ -505,10 +505,23 @@ static void test_langtags(void **state)
         "lt",        "en-US",     "zh-Hant",    "sr-Latn-RS",       "es-419",
         "cmn",       "zh-yue-HK", "de-CH-1901", "en-a-bbb-x-a-ccc", "x-private",
         "i-klingon", "tlh",       "ase",        "sl-rozaj-biske",   NULL};
-    static const char *const bad[] = {
-        "",          "e",         "english language",     "en_US",        "123",  "en-",
-        "-en",       "a12345678", "zh-z-aaa-z-bbb-c-ccc", "de-1901-1901", "en-a", "x",
-        "abcdefghi", NULL};
+    static const char *const bad[] = {"",
+                                      "e",
+                                      "english language",
+                                      "en_US",
+                                      "123",
+                                      "en-",
+                                      "-en",
+                                      "a12345678",
+                                      "zh-z-aaa-z-bbb-c-ccc",
+                                      "de-1901-1901",
+                                      "en-a",
+                                      "x",
+                                      "abcdefghi",
+                                      "test",
+                                      "english",
+                                      "engl-US",
+                                      NULL};
     for (int i = 0; good[i]; i++) {
         if (!dla_xm_is_langtag(good[i])) {
             fail_msg("expected valid language tag: %s", good[i]);
