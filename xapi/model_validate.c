@@ -651,7 +651,7 @@ static int v_score(vctx_t *c, const json_t *s, const pth_t *path)
             return fail(c, &p, "must be a number");
         }
     }
-    double scaled, raw, min, max;
+    double scaled = 0, raw = 0, min = 0, max = 0;
     int hs = num(s, "scaled", &scaled), hr = num(s, "raw", &raw),
         hmin = num(s, "min", &min), hmax = num(s, "max", &max);
     pth_t p;
