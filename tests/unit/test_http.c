@@ -39,8 +39,8 @@ static void h_echo(dla_req_t *req, void *ud)
     (void)ud;
     size_t n;
     const char *body = dla_req_body(req, &n);
-    json_t *j = json_pack("{s:s,s:s,s:s*,s:s*,s:s%}", "method", dla_req_method(req),
-                          "path", dla_req_path(req), "id", dla_req_param(req, "id"), "q",
+    json_t *j = json_pack("{s:s,s:s,s:s*,s:s*,s:s%}", "method", dla_req_method(req), "path",
+                          dla_req_path(req), "id", dla_req_param(req, "id"), "q",
                           dla_req_query(req, "q"), "body", body, n);
     dla_resp_header(req, "X-Test", "yes");
     dla_resp_json(req, 200, j);
@@ -76,19 +76,14 @@ static int setup(void **state)
     dla_err_t err = {0};
     g_router = dla_router_new();
     assert_non_null(g_router);
-    assert_int_equal(
-        dla_router_add(g_router, "GET", "/items/{id}", h_echo, NULL, 0, &err), 0);
-    assert_int_equal(dla_router_add(g_router, "POST", "/items", h_echo, NULL, 64, &err),
-                     0);
+    assert_int_equal(dla_router_add(g_router, "GET", "/items/{id}", h_echo, NULL, 0, &err), 0);
+    assert_int_equal(dla_router_add(g_router, "POST", "/items", h_echo, NULL, 64, &err), 0);
     assert_int_equal(dla_router_add(g_router, "*", "/any/*", h_echo, NULL, 0, &err), 0);
-    assert_int_equal(
-        dla_router_add(g_router, "GET", "/items/special", h_echo, NULL, 0, &err), 0);
-    assert_int_equal(dla_router_add(g_router, "GET", "/silent", h_silent, NULL, 0, &err),
+    assert_int_equal(dla_router_add(g_router, "GET", "/items/special", h_echo, NULL, 0, &err),
                      0);
-    assert_int_equal(dla_router_add(g_router, "GET", "/later", h_suspend, NULL, 0, &err),
-                     0);
-    assert_int_not_equal(dla_router_add(g_router, "GET", "nopath", h_echo, NULL, 0, &err),
-                         0);
+    assert_int_equal(dla_router_add(g_router, "GET", "/silent", h_silent, NULL, 0, &err), 0);
+    assert_int_equal(dla_router_add(g_router, "GET", "/later", h_suspend, NULL, 0, &err), 0);
+    assert_int_not_equal(dla_router_add(g_router, "GET", "nopath", h_echo, NULL, 0, &err), 0);
     dla_http_opts_t o = {"127.0.0.1:0", 2, 0, 5, 0};
     assert_int_equal(dla_http_start(&o, g_router, &g_http, &err), 0);
     snprintf(g_base, sizeof g_base, "http://127.0.0.1:%u", dla_http_port(g_http));
