@@ -70,6 +70,10 @@ int lti_oauth_parse_header(dla_arena_t *a, const char *hdr, lti_params_t *out,
 char *lti_oauth_signature(dla_arena_t *a, const char *method, const char *url,
                           const lti_params_t *params, const char *secret, dla_err_t *err);
 
+/* The signature base string (RFC 5849 3.4.1) as the verifier builds it. Arena. */
+char *lti_oauth_base_string(dla_arena_t *a, const char *method, const char *url,
+                            const lti_params_t *params, dla_err_t *err);
+
 /* Normalises a URL for the base string: lowercase scheme and host, default port
  * dropped, query and fragment removed. Arena string or NULL when not http(s). */
 char *lti_oauth_base_url(dla_arena_t *a, const char *url);
