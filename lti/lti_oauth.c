@@ -124,6 +124,9 @@ int lti_oauth_parse_header(dla_arena_t *a, const char *hdr, lti_params_t *out,
             return dla_err_set(err, DLA_EINVAL, "bad percent-encoding in header");
         if (strlen(name) != dn || strlen(value) != dv)
             return dla_err_set(err, DLA_EINVAL, "NUL byte in header parameter");
+        for (const char *c = name; *c; c++)
+            if (!isalnum((unsigned char)*c) && !strchr("_-.~", *c))
+                return dla_err_set(err, DLA_EINVAL, "bad character in parameter name");
         if (out->n >= 64)
             return dla_err_set(err, DLA_EINVAL, "too many header parameters");
         if (lti_params_add(a, out, name, value) != DLA_OK)
