@@ -86,9 +86,13 @@ enum { DLA_XM_FORMAT_EXACT = 0, DLA_XM_FORMAT_IDS = 1, DLA_XM_FORMAT_CANONICAL =
 int dla_xm_format_parse(const char *s);
 /* Returns a new reference (caller json_decref) holding `stored` in `format`:
  * exact = a copy; ids = Agents/Groups keep objectType + IFI only (anonymous groups
- * keep ids-form members), Activities keep objectType + id, verbs keep id;
- * canonical = every language map reduced to the best match for accept_language
- * (an Accept-Language header value, may be NULL). NULL on ENOMEM. */
+ * keep objectType + ids-form members), Activities keep their id only, Verbs keep
+ * id; canonical = the language maps of Activity definitions (name, description,
+ * interaction components) and Verb displays reduced to the one entry that best
+ * matches accept_language (an Accept-Language header value, may be NULL: then the
+ * first entry). Agents, Groups and attachments stay as in exact. To serve the
+ * LRS's canonical Activity definitions, replace them before calling this.
+ * NULL on ENOMEM. */
 json_t *dla_xm_format(const json_t *stored, int format, const char *accept_language);
 
 /* ---- comparison ---------------------------------------------------------------- */

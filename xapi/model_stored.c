@@ -244,10 +244,20 @@ static void ids_actor(json_t *a)
     }
 }
 
+/* An Activity in ids form is its id alone. */
 static void ids_activity(json_t *a)
 {
-    if (json_is_object(a)) {
-        json_object_del(a, "definition");
+    const char *k;
+    json_t *v;
+    void *tmp;
+    if (!json_is_object(a)) {
+        return;
+    }
+    json_object_foreach_safe(a, tmp, k, v)
+    {
+        if (strcmp(k, "id") != 0) {
+            json_object_del(a, k);
+        }
     }
 }
 
@@ -429,13 +439,6 @@ static void canonical_statement(json_t *st, const char *accept)
             canonical_definition(v, accept);
         }
     }
-    size_t i;
-    json_t *att;
-    json_array_foreach(json_object_get(st, "attachments"), i, att)
-    {
-        canonical_map(json_object_get(att, "display"), accept);
-        canonical_map(json_object_get(att, "description"), accept);
-    }
 }
 
 json_t *dla_xm_format(const json_t *stored, int format, const char *accept_language)
@@ -498,6 +501,48 @@ static void lower_string(json_t *o, const char *key)
     json_object_set_new(o, key, json_string(buf));
 }
 
+typedef struct keyed_s {
+    char *ser;
+    json_t *v;
+} keyed_t;
+
+static int keyed_cmp(const void *x, const void *y)
+{
+    const keyed_t *a = x, *b = y;
+    if (!a->ser || !b->ser) {
+        return a->ser ? 1 : b->ser ? -1 : 0;
+    }
+    return strcmp(a->ser, b->ser);
+}
+
+/* Replaces a group's member array by its members sorted by serialisation. */
+static void member_sort(json_t *group, json_t *m, size_t n)
+{
+    keyed_t *k = calloc(n ? n : 1, sizeof *k);
+    json_t *sorted = json_array();
+    if (k && sorted) {
+        for (size_t i = 0; i < n; i++) {
+            k[i].v = json_array_get(m, i);
+            k[i].ser =
+                json_dumps(k[i].v, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
+        }
+        qsort(k, n, sizeof *k, keyed_cmp);
+        for (size_t i = 0; i < n; i++) {
+            json_array_append(sorted, k[i].v);
+        }
+        if (json_array_size(sorted) == n) {
+            json_object_set(group, "member", sorted);
+        }
+    }
+    if (k) {
+        for (size_t i = 0; i < n; i++) {
+            free(k[i].ser);
+        }
+    }
+    free(k);
+    json_decref(sorted);
+}
+
 static void norm_actor(json_t *a)
 {
     if (!json_is_object(a)) {
@@ -516,37 +561,7 @@ static void norm_actor(json_t *a)
             norm_actor(e);
         }
         /* members are an unordered list: sort by serialisation */
-        char **ser = calloc(n ? n : 1, sizeof *ser);
-        json_t *sorted = json_array();
-        if (ser && sorted) {
-            for (i = 0; i < n; i++) {
-                ser[i] = json_dumps(json_array_get(m, i), JSON_SORT_KEYS | JSON_COMPACT);
-            }
-            for (i = 0; i < n; i++) {
-                size_t best = n;
-                for (size_t j = 0; j < n; j++) {
-                    if (ser[j] && (best == n || strcmp(ser[j], ser[best]) < 0)) {
-                        best = j;
-                    }
-                }
-                if (best == n) {
-                    break;
-                }
-                json_array_append(sorted, json_array_get(m, best));
-                free(ser[best]);
-                ser[best] = NULL;
-            }
-            if (json_array_size(sorted) == n) {
-                json_object_set(a, "member", sorted);
-            }
-        }
-        if (ser) {
-            for (i = 0; i < n; i++) {
-                free(ser[i]);
-            }
-        }
-        free(ser);
-        json_decref(sorted);
+        member_sort(a, m, n);
     }
 }
 

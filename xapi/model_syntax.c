@@ -75,6 +75,13 @@ const char *dla_xm_version_name(int version)
 
 /* ---- IRIs, UUIDs, hex ----------------------------------------------------------- */
 
+/* Characters never allowed in an IRI: controls, space, DEL and <>"{}|\\^` */
+static int iri_bad(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"' || c == '{' ||
+           c == '}' || c == '|' || c == '\\' || c == '^' || c == '`';
+}
+
 int dla_xm_is_iri(const char *s)
 {
     if (!s || !isalpha((unsigned char)s[0])) {
@@ -87,17 +94,13 @@ int dla_xm_is_iri(const char *s)
     if (s[i] != ':' || s[i + 1] == '\0') {
         return 0;
     }
-    size_t n = i + 1;
-    for (; s[n]; n++) {
+    for (size_t n = i + 1; s[n]; n++) {
         unsigned char c = (unsigned char)s[n];
-        if (c <= 0x20 || c == 0x7f || strchr("<>\"{}|\\^`", c)) {
+        if (iri_bad(c) || n > DLA_XM_MAX_IRI) {
             return 0;
         }
         if (c == '%' &&
             !(isxdigit((unsigned char)s[n + 1]) && isxdigit((unsigned char)s[n + 2]))) {
-            return 0;
-        }
-        if (n > DLA_XM_MAX_IRI) {
             return 0;
         }
     }
@@ -203,6 +206,8 @@ static const char *const grandfathered[] = {
     "cel-gaulish", "no-bok",   "no-nyn",    "zh-guoyu",  "zh-hakka",   "zh-min",
     "zh-min-nan",  "zh-xiang", NULL};
 
+static int langtag_regular(const char *s);
+
 int dla_xm_is_langtag(const char *s)
 {
     if (!s) {
@@ -212,11 +217,20 @@ int dla_xm_is_langtag(const char *s)
     if (total == 0 || total > 128) {
         return 0;
     }
+    if (langtag_regular(s)) {
+        return 1;
+    }
     for (int i = 0; grandfathered[i]; i++) {
         if (strcasecmp(s, grandfathered[i]) == 0) {
             return 1;
         }
     }
+    return 0;
+}
+
+/* The langtag / privateuse productions of RFC 5646 (length already checked). */
+static int langtag_regular(const char *s)
+{
     /* split into subtags */
     const char *tag[64];
     size_t len[64];
@@ -530,6 +544,11 @@ static int ts_parse(const char *s, int64_t *us_out, int *has_offset)
     }
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - (int64_t)off_min * 60;
+    /* the instant, in UTC, must stay within years 0001..9999 */
+    if (secs < days_from_civil(1, 1, 1) * 86400 ||
+        secs >= days_from_civil(10000, 1, 1) * 86400) {
+        return DLA_EINVAL;
+    }
     *us_out = secs * 1000000 + frac_us;
     return DLA_OK;
 }
