@@ -280,10 +280,17 @@ void lti_h_login(dla_req_t *req, void *ud);
 void lti_h_launch(dla_req_t *req, void *ud);
 void lti_h_jwks(dla_req_t *req, void *ud);
 
-/* 1.3 launch core shared with the demo and tests: verifies id_token against the
- * state record and registration; on success fills *payload (new) and *plat. */
+/* 1.3 launch core: verifies id_token against the state record (read only) and
+ * the registration; on success fills *payload (new) and *plat. The caller then
+ * consumes the state with lti_consume_launch. */
 int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state,
                         json_t **payload, lti_platform_t *plat, dla_err_t *err);
+
+/* Consumes the login state and records the nonce (and, when rec != NULL, the
+ * launch record: its id into launch_id[64]) in one write transaction.
+ * DLA_ENOTFOUND when the state was already used, DLA_EREPLAY for a used nonce. */
+int lti_consume_launch(lti_state_t *st, const char *state, json_t *payload, json_t *rec,
+                       char *launch_id, dla_err_t *err);
 
 /* ---- selection (lti_select.c) --------------------------------------------------- */
 void lti_select_page(lti_state_t *st, dla_req_t *req, json_t *ctx, const char *lang);

@@ -23,60 +23,6 @@
 #define NS_LAUNCH "lti_launch"
 #define CLAIM "https://purl.imsglobal.org/spec/lti/claim/"
 
-/* ---- roles ------------------------------------------------------------------- */
-
-static unsigned role_one(const char *r, size_t n)
-{
-    /* the last segment after '/', '#' or ':' names the role */
-    size_t s = n;
-    while (s > 0 && r[s - 1] != '/' && r[s - 1] != '#' && r[s - 1] != ':')
-        s--;
-    const char *name = r + s;
-    size_t len = n - s;
-    int sys = memmem(r, n, "sysrole", 7) || memmem(r, n, "system/person", 13);
-#define IS(x) (len == sizeof(x) - 1 && strncasecmp(name, x, len) == 0)
-    if (IS("Learner") || IS("Student") || IS("Member") || IS("Prospectivestudent"))
-        return DLA_ROLE_LEARNER;
-    if (IS("Instructor") || IS("TeachingAssistant") || IS("Mentor") || IS("Manager") ||
-        IS("ContentDeveloper") || IS("Faculty") || IS("Staff"))
-        return sys ? 0 : DLA_ROLE_SUPERVISOR;
-    if (IS("Administrator") || IS("SysAdmin") || IS("AccountAdmin"))
-        return sys ? DLA_ROLE_ADMIN : DLA_ROLE_HR;
-#undef IS
-    return 0;
-}
-
-unsigned lti_roles_map11(const char *roles)
-{
-    unsigned out = 0;
-    while (roles && *roles) {
-        while (*roles == ' ' || *roles == ',')
-            roles++;
-        size_t n = strcspn(roles, ",");
-        while (n && roles[n - 1] == ' ')
-            n--;
-        if (n)
-            out |= role_one(roles, n);
-        roles += strcspn(roles, ",");
-    }
-    return out ? out : DLA_ROLE_LEARNER;
-}
-
-unsigned lti_roles_map13(json_t *roles)
-{
-    unsigned out = 0;
-    size_t i;
-    json_t *r;
-    json_array_foreach(roles, i, r)
-    {
-        const char *s = json_string_value(r);
-        /* membership roles may carry a sub-role: ...membership/Instructor#TeachingAssistant */
-        if (s)
-            out |= role_one(s, strlen(s));
-    }
-    return out ? out : DLA_ROLE_LEARNER;
-}
-
 /* ---- launch records ---------------------------------------------------------- */
 
 static int launch_put(lti_state_t *st, dla_txn_t *t, json_t *rec, char *id_out,
@@ -297,9 +243,16 @@ cleanup:
 
 /* ---- platform JWKS cache --------------------------------------------------------- */
 
+typedef struct jwks_key_s {
+    char kid[128];
+    cjose_jwk_t *k;
+} jwks_key_t;
+
 typedef struct jwks_entry_s {
     char url[512];
     json_t *jwks;
+    jwks_key_t keys[8]; /* imported keys by kid (saves a JWK import per launch) */
+    int nkeys;
     int64_t fetched;
     int64_t last_try;
     struct jwks_entry_s *next;
@@ -310,6 +263,29 @@ struct lti_jwks_cache_s {
     jwks_entry_t *head;
     int n;
 };
+
+static void drop_keys(jwks_entry_t *e)
+{
+    for (int i = 0; i < e->nkeys; i++)
+        cjose_jwk_release(e->keys[i].k);
+    e->nkeys = 0;
+}
+
+/* Key for kid from the entry (caller holds the cache lock): retained, or NULL. */
+static cjose_jwk_t *entry_key(jwks_entry_t *e, const char *kid)
+{
+    cjose_err cerr;
+    for (int i = 0; kid && i < e->nkeys; i++)
+        if (strcmp(e->keys[i].kid, kid) == 0)
+            return cjose_jwk_retain(e->keys[i].k, &cerr);
+    cjose_jwk_t *k = lti_jwks_find(e->jwks, kid);
+    if (k && kid && strlen(kid) < sizeof e->keys[0].kid &&
+        e->nkeys < (int)(sizeof e->keys / sizeof e->keys[0])) {
+        snprintf(e->keys[e->nkeys].kid, sizeof e->keys[0].kid, "%s", kid);
+        e->keys[e->nkeys++].k = cjose_jwk_retain(k, &cerr);
+    }
+    return k;
+}
 
 int lti_jwks_cache_new(lti_jwks_cache_t **out)
 {
@@ -327,6 +303,7 @@ void lti_jwks_cache_free(lti_jwks_cache_t *c)
         return;
     for (jwks_entry_t *e = c->head, *n; e; e = n) {
         n = e->next;
+        drop_keys(e);
         json_decref(e->jwks);
         free(e);
     }
@@ -371,7 +348,7 @@ cjose_jwk_t *lti_platform_key(lti_state_t *st, const lti_platform_t *p, const ch
     while (e && strcmp(e->url, p->jwks_url) != 0)
         e = e->next;
     if (e && e->jwks && e->fetched + st->jwks_ttl > now)
-        k = lti_jwks_find(e->jwks, kid);
+        k = entry_key(e, kid);
     int may_fetch = !k && (!e || e->last_try + st->jwks_refetch_min <= now ||
                            e->fetched + st->jwks_ttl <= now);
     if (may_fetch && e)
@@ -398,6 +375,7 @@ cjose_jwk_t *lti_platform_key(lti_state_t *st, const lti_platform_t *p, const ch
         c->n++;
     }
     if (e) {
+        drop_keys(e);
         json_decref(e->jwks);
         e->jwks = json_incref(fresh);
         e->fetched = e->last_try = now;
@@ -551,20 +529,17 @@ int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state
     *payload_out = NULL;
     if (!state || !*state || strlen(state) > 128)
         return dla_err_set(err, DLA_ENOTFOUND, "state missing");
-    /* the state is single-use: read and delete in one write transaction */
-    if ((rc = dla_txn_begin(st->app->store, 1, &t, err)) != DLA_OK)
+    /* read only: the state is consumed by lti_consume_launch once all checks pass */
+    if ((rc = dla_txn_begin(st->app->store, 0, &t, err)) != DLA_OK)
         return rc;
     if (dla_ttl_get(t, NS_STATE13, state, strlen(state), now, &v) == DLA_OK)
         srec = json_loadb(v.data, v.len, 0, NULL);
+    dla_txn_abort(t);
+    t = NULL;
     if (!srec) {
         rc = dla_err_set(err, DLA_ENOTFOUND, "unknown or expired state");
         goto cleanup;
     }
-    dla_ttl_del(t, NS_STATE13, state, strlen(state));
-    rc = dla_txn_commit(t, err);
-    t = NULL;
-    if (rc != DLA_OK)
-        goto cleanup;
     if ((rc = lti_jwt_decode(id_token, tlen, &hdr, &payload, err)) != DLA_OK) {
         rc = DLA_EAUTH;
         goto cleanup;
@@ -597,28 +572,6 @@ int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state
         rc = dla_err_set(err, DLA_EREPLAY, "nonce does not match the login");
         goto cleanup;
     }
-    /* the nonce stays used until the token expires */
-    json_int_t exp = json_integer_value(json_object_get(payload, "exp"));
-    char nk[700];
-    int nkl = snprintf(nk, sizeof nk, "%s%c%s", plat->issuer, 0, nonce);
-    if (nkl <= 0 || (size_t)nkl >= sizeof nk) {
-        rc = dla_err_set(err, DLA_EINVAL, "nonce too long");
-        goto cleanup;
-    }
-    if ((rc = dla_txn_begin(st->app->store, 1, &t, err)) != DLA_OK)
-        goto cleanup;
-    rc = dla_ttl_put(t, NS_NONCE13, nk, (size_t)nkl, "1", 1, exp + st->leeway + 1,
-                     DLA_PUT_NOOVERWRITE, err);
-    if (rc == DLA_EEXIST) {
-        rc = dla_err_set(err, DLA_EREPLAY, "nonce already used");
-        goto cleanup;
-    }
-    if (rc == DLA_OK) {
-        rc = dla_txn_commit(t, err);
-        t = NULL;
-    }
-    if (rc != DLA_OK)
-        goto cleanup;
     *payload_out = payload;
     payload = NULL;
 cleanup:
@@ -630,6 +583,42 @@ cleanup:
     json_decref(payload);
     if (rc != DLA_OK)
         lti_platform_clear(plat);
+    return rc;
+}
+
+int lti_consume_launch(lti_state_t *st, const char *state, json_t *payload, json_t *rec,
+                       char *launch_id, dla_err_t *err)
+{
+    dla_txn_t *t = NULL;
+    const char *iss = json_string_value(json_object_get(payload, "iss"));
+    const char *nonce = json_string_value(json_object_get(payload, "nonce"));
+    json_int_t exp = json_integer_value(json_object_get(payload, "exp"));
+    char nk[700];
+    int nkl = snprintf(nk, sizeof nk, "%s%c%s", iss ? iss : "", 0, nonce ? nonce : "");
+    if (nkl <= 0 || (size_t)nkl >= sizeof nk)
+        return dla_err_set(err, DLA_EINVAL, "nonce too long");
+    int rc = dla_txn_begin(st->app->store, 1, &t, err);
+    if (rc != DLA_OK)
+        return rc;
+    /* single use: the state goes, the nonce stays used until the token expires */
+    if (dla_ttl_del(t, NS_STATE13, state, strlen(state)) != DLA_OK) {
+        rc = dla_err_set(err, DLA_ENOTFOUND, "state already used");
+        goto cleanup;
+    }
+    rc = dla_ttl_put(t, NS_NONCE13, nk, (size_t)nkl, "1", 1, exp + st->leeway + 1,
+                     DLA_PUT_NOOVERWRITE, err);
+    if (rc == DLA_EEXIST) {
+        rc = dla_err_set(err, DLA_EREPLAY, "nonce already used");
+        goto cleanup;
+    }
+    if (rc == DLA_OK && rec)
+        rc = launch_put(st, t, rec, launch_id, err);
+    if (rc == DLA_OK) {
+        rc = dla_txn_commit(t, err);
+        t = NULL;
+    }
+cleanup:
+    dla_txn_abort(t);
     return rc;
 }
 
@@ -713,6 +702,11 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
                                 "deployment", dep, "return_url", rurl, "data",
                                 json_object_get(dls, "data"), "accept_lineitem",
                                 json_is_true(json_object_get(dls, "accept_lineitem")));
+        if (lti_consume_launch(st, state, pl, NULL, NULL, &err) != DLA_OK) {
+            json_decref(sel);
+            lti_fail(req, 401, lang, "lti.err.replayed", NULL, err.msg);
+            goto cleanup;
+        }
         lti_select_page(st, req, sel, lang);
         json_decref(sel);
         goto cleanup;
@@ -734,8 +728,15 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     json_t *rl = claim(pl, CLAIM "resource_link");
     if (rec && json_string_value(json_object_get(rl, "title")))
         json_object_set(rec, "title", json_object_get(rl, "title"));
-    if (!rec || lti_launch_store(st, rec, launch_id, &err) != DLA_OK) {
-        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
+    if (!rec) {
+        lti_fail(req, 500, lang, "lti.err.internal", NULL, "out of memory");
+        goto cleanup;
+    }
+    rc = lti_consume_launch(st, state, pl, rec, launch_id, &err);
+    if (rc != DLA_OK) {
+        lti_fail(req, rc == DLA_EREPLAY || rc == DLA_ENOTFOUND ? 401 : 500, lang,
+                 rc == DLA_EREPLAY || rc == DLA_ENOTFOUND ? "lti.err.replayed" : "lti.err.internal",
+                 NULL, err.msg);
         goto cleanup;
     }
     dla_identity_t id;

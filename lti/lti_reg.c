@@ -27,16 +27,6 @@ int lti_reg_init(dla_store_t *st, dla_err_t *err)
     return rc;
 }
 
-int lti_strcpy(char *dst, size_t cap, const char *src)
-{
-    size_t n = src ? strlen(src) : 0;
-    if (n >= cap)
-        return DLA_ETOOBIG;
-    memcpy(dst, src ? src : "", n);
-    dst[n] = '\0';
-    return DLA_OK;
-}
-
 /* ---- consumers ----------------------------------------------------------------- */
 
 int lti_consumer_put(dla_store_t *st, const lti_consumer_t *c, dla_err_t *err)
