@@ -69,7 +69,8 @@ int lti_form_params(dla_arena_t *a, const char *body, size_t len, const char *qu
     int rc;
     memset(out, 0, sizeof *out);
     if (len > LTI_MAX_FORM)
-        return dla_err_set(err, DLA_ETOOBIG, "form body larger than %d bytes", LTI_MAX_FORM);
+        return dla_err_set(err, DLA_ETOOBIG, "form body larger than %d bytes",
+                           LTI_MAX_FORM);
     if ((rc = add_form(a, out, body, len, err)) != DLA_OK)
         return rc;
     if (query && *query) {
@@ -168,7 +169,8 @@ char *lti_oauth_base_url(dla_arena_t *a, const char *url)
     h[hlen] = '\0';
     char *colon = strrchr(h, ':');
     if (colon && !strchr(colon, ']')) {
-        if ((https && strcmp(colon, ":443") == 0) || (!https && strcmp(colon, ":80") == 0))
+        if ((https && strcmp(colon, ":443") == 0) ||
+            (!https && strcmp(colon, ":80") == 0))
             *colon = '\0';
     }
     if (plen == 0)
@@ -284,9 +286,9 @@ int lti_oauth_verify(dla_arena_t *a, const char *method, const char *url,
     return DLA_OK;
 }
 
-int lti_oauth_sign(dla_arena_t *a, const char *method, const char *url, lti_params_t *params,
-                   const char *key, const char *secret, const char *body_hash,
-                   dla_err_t *err)
+int lti_oauth_sign(dla_arena_t *a, const char *method, const char *url,
+                   lti_params_t *params, const char *key, const char *secret,
+                   const char *body_hash, dla_err_t *err)
 {
     char nonce[48], ts[24];
     if (lti_random_token(nonce, sizeof nonce, 16) != DLA_OK)

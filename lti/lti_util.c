@@ -22,7 +22,8 @@ int lti_random_token(char *out, size_t cap, size_t nbytes)
 
 const char *lti_lang(const char *locale)
 {
-    if (locale && (locale[0] == 'e' || locale[0] == 'E') && (locale[1] == 'n' || locale[1] == 'N'))
+    if (locale && (locale[0] == 'e' || locale[0] == 'E') &&
+        (locale[1] == 'n' || locale[1] == 'N'))
         return "en";
     return "lt";
 }
@@ -33,19 +34,34 @@ char *lti_html_escape(dla_arena_t *a, const char *s)
     if (!s)
         s = "";
     for (const char *p = s; *p; p++)
-        n += (*p == '&') ? 5 : (*p == '<' || *p == '>') ? 4 : (*p == '"' || *p == '\'') ? 6 : 1;
+        n += (*p == '&')                 ? 5
+             : (*p == '<' || *p == '>')  ? 4
+             : (*p == '"' || *p == '\'') ? 6
+                                         : 1;
     char *o = dla_arena_alloc(a, n + 1), *q = o;
     if (!o)
         return NULL;
     for (const char *p = s; *p; p++) {
         const char *r = NULL;
         switch (*p) {
-        case '&': r = "&amp;"; break;
-        case '<': r = "&lt;"; break;
-        case '>': r = "&gt;"; break;
-        case '"': r = "&quot;"; break;
-        case '\'': r = "&#39;"; break;
-        default: *q++ = *p; continue;
+        case '&':
+            r = "&amp;";
+            break;
+        case '<':
+            r = "&lt;";
+            break;
+        case '>':
+            r = "&gt;";
+            break;
+        case '"':
+            r = "&quot;";
+            break;
+        case '\'':
+            r = "&#39;";
+            break;
+        default:
+            *q++ = *p;
+            continue;
         }
         size_t l = strlen(r);
         memcpy(q, r, l);
@@ -138,10 +154,10 @@ unsigned lti_roles_map13(json_t *roles)
     json_array_foreach(roles, i, r)
     {
         const char *s = json_string_value(r);
-        /* membership roles may carry a sub-role: ...membership/Instructor#TeachingAssistant */
+        /* membership roles may carry a sub-role:
+         * ...membership/Instructor#TeachingAssistant */
         if (s)
             out |= role_one(s, strlen(s));
     }
     return out ? out : DLA_ROLE_LEARNER;
 }
-

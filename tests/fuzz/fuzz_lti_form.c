@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     char *s = dla_arena_strndup(a, (const char *)data, size);
     if (s && lti_form_params(a, s, strlen(s), "q=1", &p, &err) == DLA_OK) {
-        (void)lti_oauth_verify(a, "POST", "https://dla.example.lt/lti/launch", &p, "secret", &err);
+        (void)lti_oauth_verify(a, "POST", "https://dla.example.lt/lti/launch", &p,
+                               "secret", &err);
         (void)lti_roles_map11(lti_params_get(&p, "roles"));
         char *h = lti_oauth_header(a, &p);
         lti_params_t hp;

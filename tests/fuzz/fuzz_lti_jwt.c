@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (lti_jwt_decode(s, n, &h, &p, &err) == DLA_OK) {
         lti_claims_req_t cr = {"https://lms.example", "client", 1700000000, 60};
         (void)lti_jwt_check_claims(p, &cr, &err);
-        (void)lti_roles_map13(json_object_get(p, "https://purl.imsglobal.org/spec/lti/claim/roles"));
+        (void)lti_roles_map13(
+            json_object_get(p, "https://purl.imsglobal.org/spec/lti/claim/roles"));
         cjose_jwk_t *k = lti_jwks_find(p, json_string_value(json_object_get(h, "kid")));
         if (k)
             cjose_jwk_release(k);

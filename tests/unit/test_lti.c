@@ -42,9 +42,9 @@ static void test_oauth_verify_vectors(void **st)
     lti_params_t p = parse_body(a, V_BASIC_BODY);
     assert_int_equal(lti_oauth_verify(a, "POST", V_URL, &p, V_SECRET, &err), DLA_OK);
     /* the same URL written differently by a proxy-unaware consumer still verifies */
-    assert_int_equal(
-        lti_oauth_verify(a, "POST", "HTTPS://DLA.example.LT:443/lti/launch", &p, V_SECRET, &err),
-        DLA_OK);
+    assert_int_equal(lti_oauth_verify(a, "POST", "HTTPS://DLA.example.LT:443/lti/launch",
+                                      &p, V_SECRET, &err),
+                     DLA_OK);
     assert_int_equal(lti_oauth_verify(a, "POST", V_URL, &p, "wrong", &err), DLA_EAUTH);
     assert_int_equal(lti_oauth_verify(a, "POST", "http://dla.example.lt/lti/launch", &p,
                                       V_SECRET, &err),
@@ -74,12 +74,12 @@ static void test_oauth_sign_roundtrip(void **st)
     lti_params_t p = {0};
     lti_params_add(a, &p, "lti_message_type", "ContentItemSelection");
     lti_params_add(a, &p, "content_items", "{\"@graph\":[{\"title\":\"Ąžuolas & co\"}]}");
-    assert_int_equal(lti_oauth_sign(a, "POST", "http://lms.example/ci?x=1", &p, "k", "s3cret",
-                                    NULL, &err),
+    assert_int_equal(lti_oauth_sign(a, "POST", "http://lms.example/ci?x=1", &p, "k",
+                                    "s3cret", NULL, &err),
                      DLA_OK);
     assert_non_null(lti_params_get(&p, "oauth_nonce"));
-    assert_int_equal(lti_oauth_verify(a, "POST", "http://lms.example/ci", &p, "s3cret", &err),
-                     DLA_OK);
+    assert_int_equal(
+        lti_oauth_verify(a, "POST", "http://lms.example/ci", &p, "s3cret", &err), DLA_OK);
     char *h = lti_oauth_header(a, &p);
     assert_non_null(h);
     lti_params_t hp;
@@ -96,15 +96,17 @@ static void test_oauth_header(void **st)
     dla_arena_t *a = dla_arena_new(4096);
     dla_err_t err = {0};
     lti_params_t p;
-    assert_int_equal(lti_oauth_parse_header(
-                         a, "OAuth realm=\"\", oauth_nonce=\"a%20b\",oauth_body_hash=\"x%2By%3D\"",
-                         &p, &err),
-                     DLA_OK);
+    assert_int_equal(
+        lti_oauth_parse_header(
+            a, "OAuth realm=\"\", oauth_nonce=\"a%20b\",oauth_body_hash=\"x%2By%3D\"", &p,
+            &err),
+        DLA_OK);
     assert_int_equal(p.n, 3);
     assert_string_equal(lti_params_get(&p, "oauth_nonce"), "a b");
     assert_string_equal(lti_params_get(&p, "oauth_body_hash"), "x+y=");
-    const char *bad[] = {"Basic abc", "OAuth a=b", "OAuth a=\"b", "OAuth =\"x\"",
-                         "OAuth a=\"%zz\"", "OAuth a=\"%00\"", "OAuth a=\"b\" c=\"d\"", NULL};
+    const char *bad[] = {
+        "Basic abc",       "OAuth a=b",       "OAuth a=\"b",           "OAuth =\"x\"",
+        "OAuth a=\"%zz\"", "OAuth a=\"%00\"", "OAuth a=\"b\" c=\"d\"", NULL};
     for (int i = 0; bad[i]; i++)
         assert_int_not_equal(lti_oauth_parse_header(a, bad[i], &p, &err), DLA_OK);
     dla_arena_destroy(a);
@@ -116,7 +118,8 @@ static void test_base_url(void **st)
     dla_arena_t *a = dla_arena_new(1024);
     assert_string_equal(lti_oauth_base_url(a, "HTTP://Example.COM:80/lti/launch?x=1#f"),
                         "http://example.com/lti/launch");
-    assert_string_equal(lti_oauth_base_url(a, "https://example.com:443"), "https://example.com/");
+    assert_string_equal(lti_oauth_base_url(a, "https://example.com:443"),
+                        "https://example.com/");
     assert_string_equal(lti_oauth_base_url(a, "https://example.com:8443/a"),
                         "https://example.com:8443/a");
     assert_null(lti_oauth_base_url(a, "ftp://example.com/"));
@@ -128,7 +131,8 @@ static void test_body_hash(void **st)
 {
     (void)st;
     dla_arena_t *a = dla_arena_new(1024);
-    assert_string_equal(lti_oauth_body_hash(a, V_POX_BODY, strlen(V_POX_BODY)), V_POX_BODY_HASH);
+    assert_string_equal(lti_oauth_body_hash(a, V_POX_BODY, strlen(V_POX_BODY)),
+                        V_POX_BODY_HASH);
     dla_arena_destroy(a);
 }
 
@@ -153,14 +157,15 @@ static void test_pox(void **st)
     assert_non_null(strstr(x, "readResultRequest"));
     free(x);
 
-    const char *ok = "<?xml version=\"1.0\"?><imsx_POXEnvelopeResponse xmlns=\"http://www.imsglobal."
-                     "org/services/ltiv1p1/xsd/imsoms_v1p0\"><imsx_POXHeader><imsx_POXResponse"
-                     "HeaderInfo><imsx_statusInfo><imsx_codeMajor> success </imsx_codeMajor>"
-                     "<imsx_description>ok</imsx_description></imsx_statusInfo></imsx_POXRespon"
-                     "seHeaderInfo></imsx_POXHeader><imsx_POXBody><readResultResponse><result>"
-                     "<resultScore><language>en</language><textString>0.5</textString>"
-                     "</resultScore></result></readResultResponse></imsx_POXBody>"
-                     "</imsx_POXEnvelopeResponse>";
+    const char *ok =
+        "<?xml version=\"1.0\"?><imsx_POXEnvelopeResponse xmlns=\"http://www.imsglobal."
+        "org/services/ltiv1p1/xsd/imsoms_v1p0\"><imsx_POXHeader><imsx_POXResponse"
+        "HeaderInfo><imsx_statusInfo><imsx_codeMajor> success </imsx_codeMajor>"
+        "<imsx_description>ok</imsx_description></imsx_statusInfo></imsx_POXRespon"
+        "seHeaderInfo></imsx_POXHeader><imsx_POXBody><readResultResponse><result>"
+        "<resultScore><language>en</language><textString>0.5</textString>"
+        "</resultScore></result></readResultResponse></imsx_POXBody>"
+        "</imsx_POXEnvelopeResponse>";
     assert_int_equal(lti_pox_parse(ok, strlen(ok), 0, &r, NULL, 0, &err), DLA_OK);
     assert_string_equal(r.code_major, "success");
     assert_string_equal(r.op, "readResultResponse");
@@ -172,11 +177,13 @@ static void test_pox(void **st)
         "<other/>",
         "<imsx_POXEnvelopeResponse><imsx_POXBody/></imsx_POXEnvelopeResponse>",
         "<imsx_POXEnvelopeResponse><imsx_codeMajor>success</imsx_codeMajor><imsx_POXBody>"
-        "<readResultResponse><textString>7</textString></readResultResponse></imsx_POXBody>"
+        "<readResultResponse><textString>7</textString></readResultResponse></"
+        "imsx_POXBody>"
         "</imsx_POXEnvelopeResponse>",
         NULL};
     for (int i = 0; bad[i]; i++)
-        assert_int_not_equal(lti_pox_parse(bad[i], strlen(bad[i]), 0, &r, NULL, 0, &err), DLA_OK);
+        assert_int_not_equal(lti_pox_parse(bad[i], strlen(bad[i]), 0, &r, NULL, 0, &err),
+                             DLA_OK);
 }
 
 static void test_jwt_vectors(void **st)
@@ -191,13 +198,16 @@ static void test_jwt_vectors(void **st)
     assert_null(lti_jwks_find(jwks, "missing")); /* unknown kid */
     assert_null(lti_jwks_find(jwks, NULL));      /* several RSA keys: kid required */
     assert_int_equal(lti_jwt_verify_sig(V_JWT_GOOD, strlen(V_JWT_GOOD), k, &err), DLA_OK);
-    const char *bad[] = {V_JWT_OTHER_KEY, V_JWT_HS256_PUB, V_JWT_NONE, V_JWT_TAMPERED,
-                         "a.b", "", "x.y.z", NULL};
+    const char *bad[] = {V_JWT_OTHER_KEY, V_JWT_HS256_PUB,
+                         V_JWT_NONE,      V_JWT_TAMPERED,
+                         "a.b",           "",
+                         "x.y.z",         NULL};
     for (int i = 0; bad[i]; i++)
         assert_int_equal(lti_jwt_verify_sig(bad[i], strlen(bad[i]), k, &err), DLA_EAUTH);
 
     lti_claims_req_t cr = {"https://lms.example.lt", "client-1", V_JWT_IAT + 10, 60};
-    assert_int_equal(lti_jwt_decode(V_JWT_GOOD, strlen(V_JWT_GOOD), &h, &p, &err), DLA_OK);
+    assert_int_equal(lti_jwt_decode(V_JWT_GOOD, strlen(V_JWT_GOOD), &h, &p, &err),
+                     DLA_OK);
     assert_string_equal(json_string_value(json_object_get(h, "kid")), "vk1");
     assert_int_equal(lti_jwt_check_claims(p, &cr, &err), DLA_OK);
     lti_claims_req_t late = cr;
@@ -216,13 +226,14 @@ static void test_jwt_vectors(void **st)
     assert_int_equal(lti_jwt_check_claims(p, &wrong, &err), DLA_EAUTH);
     json_decref(h);
     json_decref(p);
-    assert_int_equal(lti_jwt_decode(V_JWT_AUD_ARRAY, strlen(V_JWT_AUD_ARRAY), &h, &p, &err),
-                     DLA_OK);
+    assert_int_equal(
+        lti_jwt_decode(V_JWT_AUD_ARRAY, strlen(V_JWT_AUD_ARRAY), &h, &p, &err), DLA_OK);
     assert_int_equal(lti_jwt_check_claims(p, &cr, &err), DLA_EAUTH); /* no azp */
     json_decref(h);
     json_decref(p);
     assert_int_equal(
-        lti_jwt_decode(V_JWT_AUD_ARRAY_AZP, strlen(V_JWT_AUD_ARRAY_AZP), &h, &p, &err), DLA_OK);
+        lti_jwt_decode(V_JWT_AUD_ARRAY_AZP, strlen(V_JWT_AUD_ARRAY_AZP), &h, &p, &err),
+        DLA_OK);
     assert_int_equal(lti_jwt_check_claims(p, &cr, &err), DLA_OK);
     json_decref(h);
     json_decref(p);
@@ -244,7 +255,8 @@ static void test_jwt_sign_verify(void **st)
     assert_non_null(jwt);
     char *pub = cjose_jwk_to_json(k, false, &cerr);
     json_t *set = json_pack("{s:[o]}", "keys", json_loads(pub, 0, NULL));
-    json_object_set_new(json_array_get(json_object_get(set, "keys"), 0), "kid", json_string("t1"));
+    json_object_set_new(json_array_get(json_object_get(set, "keys"), 0), "kid",
+                        json_string("t1"));
     cjose_jwk_t *v = lti_jwks_find(set, "t1");
     assert_non_null(v);
     assert_int_equal(lti_jwt_verify_sig(jwt, strlen(jwt), v, &err), DLA_OK);
@@ -264,13 +276,16 @@ static void test_roles(void **st)
     assert_int_equal(lti_roles_map11(""), DLA_ROLE_LEARNER);
     assert_int_equal(lti_roles_map11("Instructor, urn:lti:role:ims/lis/Learner"),
                      DLA_ROLE_SUPERVISOR | DLA_ROLE_LEARNER);
-    assert_int_equal(lti_roles_map11("urn:lti:instrole:ims/lis/Administrator"), DLA_ROLE_HR);
+    assert_int_equal(lti_roles_map11("urn:lti:instrole:ims/lis/Administrator"),
+                     DLA_ROLE_HR);
     assert_int_equal(lti_roles_map11("urn:lti:sysrole:ims/lis/SysAdmin"), DLA_ROLE_ADMIN);
-    json_t *r = json_pack("[s,s]", "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
-                          "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator");
+    json_t *r = json_pack(
+        "[s,s]", "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+        "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator");
     assert_int_equal(lti_roles_map13(r), DLA_ROLE_SUPERVISOR | DLA_ROLE_HR);
     json_decref(r);
-    r = json_pack("[s]", "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator");
+    r = json_pack("[s]",
+                  "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator");
     assert_int_equal(lti_roles_map13(r), DLA_ROLE_ADMIN);
     json_decref(r);
     r = json_array();
@@ -300,11 +315,16 @@ static void test_form_limits(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_oauth_base_string), cmocka_unit_test(test_oauth_verify_vectors),
-        cmocka_unit_test(test_oauth_sign_roundtrip), cmocka_unit_test(test_oauth_header),
-        cmocka_unit_test(test_base_url),          cmocka_unit_test(test_body_hash),
-        cmocka_unit_test(test_pox),               cmocka_unit_test(test_jwt_vectors),
-        cmocka_unit_test(test_jwt_sign_verify),   cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_oauth_base_string),
+        cmocka_unit_test(test_oauth_verify_vectors),
+        cmocka_unit_test(test_oauth_sign_roundtrip),
+        cmocka_unit_test(test_oauth_header),
+        cmocka_unit_test(test_base_url),
+        cmocka_unit_test(test_body_hash),
+        cmocka_unit_test(test_pox),
+        cmocka_unit_test(test_jwt_vectors),
+        cmocka_unit_test(test_jwt_sign_verify),
+        cmocka_unit_test(test_roles),
         cmocka_unit_test(test_form_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
