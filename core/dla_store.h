@@ -94,7 +94,7 @@ typedef enum {
     DLA_SEEK_LAST_DUP, /* last duplicate of the current key */
     DLA_SEEK_GET_BOTH_GE, /* DUPSORT: key == key and first dup value >= val */
 } dla_seek_t;
-/* Positions the cursor; for GE/EXACT/GET_BOTH_GE pass key (and val) in *k/*v.
+/* Positions the cursor; for GE/EXACT/GET_BOTH_GE pass key (and val) in *k and *v.
  * On DLA_OK, *k and *v hold the item (borrowed). DLA_ENOTFOUND at the end. */
 int dla_cursor_get(dla_cursor_t *c, dla_seek_t op, dla_val_t *k, dla_val_t *v);
 /* Deletes the item under the cursor. */
@@ -102,7 +102,10 @@ int dla_cursor_del(dla_cursor_t *c);
 
 /* ---- TTL records (nonces, login state, caches) ------------------------------
  * Stored in the "ttl" database under namespace + key; expired records read as
- * absent and are swept by dla_ttl_sweep. `now`/`expires` are Unix seconds. */
+ * absent and are swept by dla_ttl_sweep. `now`/`expires` are Unix seconds.
+ * dla_ttl_put with DLA_PUT_NOOVERWRITE fails with DLA_EEXIST only while the
+ * existing record is live (wall clock); an expired one is replaced. This makes
+ * single-use nonces one call: put NOOVERWRITE, EEXIST = replay. */
 int dla_ttl_put(dla_txn_t *t, const char *ns, const void *key, size_t klen, const void *val,
                 size_t vlen, int64_t expires, unsigned flags, dla_err_t *err);
 /* Returns DLA_OK (value borrowed) or DLA_ENOTFOUND (absent or expired). */

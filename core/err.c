@@ -59,6 +59,14 @@ int dla_err_prefix(dla_err_t *err, const char *fmt, ...)
     vsnprintf(pre, sizeof pre, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", pre, old);
+    size_t pl = strnlen(pre, sizeof pre - 1), ol = strnlen(old, sizeof old - 1);
+    size_t cap = sizeof err->msg - 1, o = 0;
+    for (size_t i = 0; i < pl && o < cap; i++)
+        err->msg[o++] = pre[i];
+    for (size_t i = 0; i < 2 && o < cap; i++)
+        err->msg[o++] = ": "[i];
+    for (size_t i = 0; i < ol && o < cap; i++)
+        err->msg[o++] = old[i];
+    err->msg[o] = '\0';
     return err->code;
 }
