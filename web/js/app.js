@@ -74,7 +74,8 @@ function refreshNav() {
   for (const b of document.querySelectorAll('.lang-btn'))
     b.setAttribute('aria-pressed', String(b.dataset.lang === lang()));
   const at = document.getElementById('fw-attrib');
-  at.textContent = ctx.fw && ctx.fw.attribution ? tx(ctx.fw.attribution) : '';
+  const note = lang() === 'lt' && ctx.fw && ctx.fw.translationNote ? tx(ctx.fw.translationNote) : '';
+  at.textContent = ctx.fw && ctx.fw.attribution ? `${tx(ctx.fw.attribution)} ${note}`.trim() : note;
 }
 
 let renderSeq = 0;
