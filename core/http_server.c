@@ -21,6 +21,7 @@
 
 struct dla_http_s {
     struct MHD_Daemon *mhd;
+    _Atomic int parked; /* suspended requests not yet resumed */
     dla_router_t *router;
     size_t max_body;
     int access_log;
@@ -204,7 +205,7 @@ void dla_req_suspend(dla_req_t *req)
 
 void dla_req_resume(dla_req_t *req)
 {
-    req->resumed = 1;
+    __atomic_store_n(&req->resumed, 1, __ATOMIC_RELEASE);
     MHD_resume_connection(req->conn);
 }
 
@@ -319,9 +320,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     }
 
     if (req->suspended) { /* resumed */
-        if (!req->resumed)
+        if (!__atomic_load_n(&req->resumed, __ATOMIC_ACQUIRE))
             return MHD_YES;
         req->suspended = 0;
+        h->parked--;
         if (!req->answered)
             dla_resp_error(req, 500, "internal", "request resumed without a response");
         return queue(req);
@@ -336,7 +338,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         size_t mb;
         dla_route_info(req->route, &fn, &ud, &mb);
         fn(req, ud);
-        if (req->suspended && !req->resumed) {
+        if (req->suspended) {
+            /* Parked even if already resumed: MHD then calls us again at once. */
+            h->parked++;
             MHD_suspend_connection(conn);
             return MHD_YES;
         }
@@ -465,7 +469,14 @@ void dla_http_stop(dla_http_t *h)
 {
     if (!h)
         return;
+    /* Stop accepting, then give parked requests (group commits in flight) up to
+     * 10 s to be resumed before the daemon goes away under them. */
+    MHD_socket ls = MHD_quiesce_daemon(h->mhd);
+    for (int i = 0; i < 1000 && h->parked > 0; i++)
+        usleep(10000);
     MHD_stop_daemon(h->mhd);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
     free(h);
 }
 
