@@ -20,8 +20,11 @@ test.before(async () => {
 test.after(async () => {
   if (b) await b.close();
   if (srv) {
-    await srv.stop();
-    srv.cleanup();
+    try {
+      await srv.stop();
+    } finally {
+      srv.cleanup();
+    }
   }
 });
 
@@ -29,6 +32,7 @@ async function launch(page, user, lang) {
   if (srv.kind === 'daemon' && await L.hasDemo(srv.base) && user === 'demo-learner') {
     await page.goto(`${srv.base}/demo?lang=${lang}`);
     await page.click('a[href*="persona=learner"][href*="v=13"]');
+    console.log('# launched through the demo LMS (LTI 1.3)');
   } else {
     await page.goto(`${srv.base}/app/#token=${srv.token(user)}&lang=${lang}`);
   }
@@ -48,6 +52,7 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   assert.match(await page.textContent('main h1'), /Sveiki/);
   assert.match(await page.textContent('.who'), /Įstaiga/);
   await check(page, 'landing');
+  await L.docShot(page, 'landing-lt');
 
   /* profile: first a validation error, then a saved profile */
   await page.click('nav a[href="#/profile"]');
@@ -86,6 +91,7 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   assert.equal(await page.inputValue('#obj-4-2-why'), 'Kasdien tvarkau gyventojų asmens duomenis.');
   if (roles.length > 2) assert.equal(await page.inputValue('#role-select'), roles[1]);
   await check(page, 'profile');
+  await L.docShot(page, 'profile-lt');
 
   /* diagnostic, keyboard only from here */
   await page.click('nav a[href="#/diagnostic"]');
@@ -113,6 +119,7 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   assert.equal(await position(page), pos.replace('Klausimas Nr.', 'Question'));
   assert.match(await page.textContent('#progress-label'), /answered 3 questions/);
   await check(page, 'diagnostic-item');
+  await L.docShot(page, 'diagnostic-item-en');
 
   /* finish by keyboard */
   for (let i = 0; i < 80 && await page.$('input[name=answer]'); i++) answers.push(await answerByKeyboard(page, i % 3));
@@ -136,6 +143,8 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   await page.waitForSelector('svg.chart');
   assert.match(await page.textContent('main h1'), /Jūsų rezultatai/);
   await check(page, 'results');
+  await L.docShot(page, 'results-lt');
+  await L.docShot(page, 'results-table-lt', '#results-table-h');
 
   /* 360 px: nothing wider than the screen */
   await page.setViewportSize({ width: 360, height: 740 });
@@ -143,6 +152,7 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(overflow <= 360, `page is ${overflow} px wide at 360 px`);
   await L.shot(page, 'results-360-lt');
+  await L.docShot(page, 'results-360-lt', '#chart-h');
   await page.setViewportSize({ width: 1024, height: 800 });
 
   /* the remaining pages in English */
@@ -204,7 +214,7 @@ test('inside an LMS iframe (another site) it launches and keeps its session', { 
     await frame.waitForSelector('form.profile-form');
     assert.ok(await frame.evaluate(() => document.documentElement.classList.contains('in-frame')));
     assert.deepEqual(page.problems, []);
-    await L.shot(page, 'iframe-en');
+    await L.docShot(page, 'iframe-en');
   } finally {
     await page.close();
     lms.close();

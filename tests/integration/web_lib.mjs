@@ -84,18 +84,20 @@ export function daemon() {
         p.kill('SIGKILL');
       });
     },
+    /* SIGTERM; a non-zero exit (an ASan/UBSan finding, a crash) fails the test */
     async stop() {
       if (!proc) return;
       const p = proc;
       proc = null;
-      await new Promise((ok) => {
-        const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-        p.once('exit', () => {
+      const code = await new Promise((ok) => {
+        const t = setTimeout(() => p.kill('SIGKILL'), 10000);
+        p.once('exit', (c, sig) => {
           clearTimeout(t);
-          ok();
+          ok(sig ? sig : c);
         });
         p.kill('SIGTERM');
       });
+      if (code !== 0) throw new Error(`dla serve exited with ${code}:\n${this.log().slice(-3000)}`);
     },
     cleanup() {
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -183,10 +185,22 @@ export async function axe(page) {
   });
 }
 
-export async function shot(page, name, fullPage = true) {
+/* A full-page screenshot artifact in $DLA_ARTIFACTS/web/. */
+export async function shot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage });
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/* A screen-sized screenshot for docs/ui.md and the README: an artifact always, and
+ * copied into docs/screenshots/ when DLA_UPDATE_SCREENSHOTS=1. */
+export async function docShot(page, name, scrollTo) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  if (scrollTo) await page.locator(scrollTo).first().scrollIntoViewIfNeeded();
+  else await page.evaluate(() => window.scrollTo(0, 0));
+  const file = path.join(ARTIFACTS, `doc-${name}.png`);
+  await page.screenshot({ path: file });
   if (process.env.DLA_UPDATE_SCREENSHOTS) {
     const dir = path.join(SRC, 'docs/screenshots');
     fs.mkdirSync(dir, { recursive: true });

@@ -37,6 +37,7 @@ test('server cut mid-diagnostic: retry message, answer lands, nothing lost', { s
     assert.match(await page.evaluate(() => document.activeElement.textContent), /Bandyti dabar/);
     assert.equal(await page.evaluate(() => document.querySelector('input[name=answer]:checked').value), chosen);
     await check(page, 'diagnostic-offline');
+    await L.docShot(page, 'diagnostic-offline-lt');
     /* a manual retry while still down fails again and says so */
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.activeElement && /Bandyti dabar/.test(document.activeElement.textContent) &&
@@ -56,7 +57,10 @@ test('server cut mid-diagnostic: retry message, answer lands, nothing lost', { s
     await srv.kill();
     await answerByKeyboard(page, 0);
     await page.waitForSelector('.net-error');
-    await page.reload().catch(() => {}); /* the server is down: an error page */
+    /* the server is down: the reload ends on the browser's error page */
+    await page.reload({ waitUntil: 'load' }).catch(() => {});
+    await page.waitForURL(/^chrome-error:|\/app\//, { waitUntil: 'load' }).catch(() => {});
+    await page.goto('about:blank');
     await srv.start();
     await page.goto(`${srv.base}/app/#/diagnostic`);
     await page.waitForFunction((id) => {
@@ -71,7 +75,10 @@ test('server cut mid-diagnostic: retry message, answer lands, nothing lost', { s
     await page.close();
   } finally {
     await b.close();
-    await srv.stop();
-    srv.cleanup();
+    try {
+      await srv.stop();
+    } finally {
+      srv.cleanup();
+    }
   }
 });

@@ -13,10 +13,14 @@ export async function check(page, name) {
   await L.shot(page, `${name}-${lang}`);
 }
 
+/* Switches with the header buttons; waits until the page has been re-rendered (its
+ * heading changes language; every page's h1 differs between lt and en). */
 export async function switchLang(page, lang) {
+  const before = await page.textContent('main h1');
   await page.click(`.lang-btn[data-lang="${lang}"]`);
-  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
-  await page.waitForFunction(() => !document.querySelector('main .loading'));
+  await page.waitForFunction(([l, h]) => document.documentElement.lang === l &&
+    document.querySelector('main h1') && document.querySelector('main h1').textContent !== h,
+  [lang, before]);
 }
 
 export async function activeInfo(page) {

@@ -74,7 +74,7 @@ function renderIntro(ctx) {
         h('p', {}, e.network ? t('diag.err.startNetwork') : t('diag.err.start', { detail: e.message }))));
     }
   });
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, 'diag.intro.title', {}, t('diag.intro.lead')),
     h('ul', { class: 'bullets' },
       h('li', {}, t('diag.intro.p1')),
@@ -86,7 +86,7 @@ function renderIntro(ctx) {
 }
 
 function renderFinished(ctx, st) {
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, 'diag.done.title', {}, t('diag.done.lead', { n: st.answered })),
     h('div', { class: 'btn-row' }, buttonLink('#/results', t('diag.done.results'))));
 }
@@ -134,7 +134,7 @@ function renderItem(ctx, st, preselect) {
   });
 
   view = { st, item, form, fieldset, submit, alertSlot, fieldErr };
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, 'diag.title', {}),
     progressBlock(st),
     h('h2', { class: 'q-number', id: 'q-number', tabindex: '-1' }, t('diag.question', { n: qn })),

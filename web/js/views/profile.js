@@ -126,7 +126,7 @@ function render(ctx, prof, roles, saved) {
       roleText.setAttribute('aria-describedby', 'role-text-err role-text-hint');
     }
     if (errors.length) {
-      mount(summary, 
+      mount(summary,
         h('h2', {}, t('profile.err.title')),
         h('ul', {}, errors.map((e) => h('li', {}, h('a', {
           href: `#${e.field}`,
@@ -165,7 +165,7 @@ function render(ctx, prof, roles, saved) {
     }
   });
 
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, 'profile.title', {}, t('profile.lead')),
     summary, status, form);
   const ok = ctx.main.querySelector('.notice-ok');

@@ -22,7 +22,7 @@ export async function show(ctx, { stale }) {
   const diag = await currentDiagnostic(ctx);
   if (stale()) return;
   if (!diag || diag.state !== 'finished') {
-    mount(ctx.main, 
+    mount(ctx.main,
       ...pageHeader(ctx, 'results.none.title', {},
         diag ? t('results.none.active', { n: diag.answered }) : t('results.none.body')),
       h('div', { class: 'btn-row' }, buttonLink('#/diagnostic',
@@ -111,7 +111,7 @@ function render(ctx, res, prof) {
     return a ? tx(a.title) : id;
   };
 
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, 'results.title', {}, t('results.lead', { n: res.answered })),
     res.overall && res.overall.level ? h('div', { class: 'card overall' },
       h('p', { class: 'overall-level' }, t('results.overall', {
