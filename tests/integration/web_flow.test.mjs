@@ -6,7 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import * as L from './web_lib.mjs';
-import { check, switchLang, answerByKeyboard, position, tabTo, token, apiGet } from './web_ui.mjs';
+import { check, switchLang, nav, answerByKeyboard, position, tabTo, token, apiGet } from './web_ui.mjs';
 
 const skip = L.haveChromium() ? false : `${L.CHROMIUM} is absent: browser tests skipped`;
 
@@ -37,7 +37,7 @@ async function launch(page, user, lang) {
     await page.goto(`${srv.base}/app/#token=${srv.token(user)}&lang=${lang}`);
   }
   await page.waitForURL(/\/app\/#\/$/);
-  await page.waitForSelector('main h1');
+  await page.waitForSelector('main[data-view="/"]:not([aria-busy])');
 }
 
 test('learner: launch, profile, keyboard diagnostic with reload, results, lt and en', { skip, timeout: 150000 }, async () => {
@@ -55,8 +55,7 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   await L.docShot(page, 'landing-lt');
 
   /* profile: first a validation error, then a saved profile */
-  await page.click('nav a[href="#/profile"]');
-  await page.waitForSelector('form.profile-form');
+  await nav(page, '/profile');
   const roles = await page.$$eval('#role-select option', (os) => os.map((o) => o.value));
   if (roles.length) {
     await page.selectOption('#role-select', '__other');
@@ -86,7 +85,7 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
     assert.equal((await apiGet(srv.base, tok, 'profile')).role_id, roles[1]);
   }
   await page.reload();
-  await page.waitForSelector('form.profile-form');
+  await page.waitForSelector('main[data-view="/profile"]:not([aria-busy]) form.profile-form');
   assert.equal(await page.isChecked('#obj-4-2'), true);
   assert.equal(await page.inputValue('#obj-4-2-why'), 'Kasdien tvarkau gyventojų asmens duomenis.');
   if (roles.length > 2) assert.equal(await page.inputValue('#role-select'), roles[1]);
@@ -94,8 +93,7 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   await L.docShot(page, 'profile-lt');
 
   /* diagnostic, keyboard only from here */
-  await page.click('nav a[href="#/diagnostic"]');
-  await page.waitForSelector('main h1');
+  await nav(page, '/diagnostic');
   await check(page, 'diagnostic-intro');
   await tabTo(page, (a) => a.tag === 'BUTTON' && /Pradėti/.test(a.text), 'the start button');
   await page.keyboard.press('Enter');
@@ -157,12 +155,10 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
 
   /* the remaining pages in English */
   await switchLang(page, 'en');
-  await page.click('nav a[href="#/"]');
-  await page.waitForSelector('main h1');
+  await nav(page, '/');
   assert.match(await page.textContent('main'), /results are ready/);
   await check(page, 'landing-done');
-  await page.click('nav a[href="#/profile"]');
-  await page.waitForSelector('form.profile-form');
+  await nav(page, '/profile');
   await check(page, 'profile');
   await page.close();
 });
@@ -170,13 +166,12 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
 test('supervisor: sees their own diagnostic, no team dashboard; intro in both languages', { skip, timeout: 60000 }, async () => {
   const page = await L.newPage(b, { viewport: { width: 360, height: 740 } });
   await page.goto(`${srv.base}/app/#token=${srv.token('sup-1', 'supervisor')}&lang=en`);
-  await page.waitForSelector('main h1');
+  await page.waitForSelector('main[data-view="/"]:not([aria-busy])');
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   assert.match(await page.textContent('main'), /supervisor/);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360));
   await check(page, 'landing-supervisor');
-  await page.click('nav a[href="#/diagnostic"]');
-  await page.waitForSelector('main h1');
+  await nav(page, '/diagnostic');
   await check(page, 'diagnostic-intro');
   await switchLang(page, 'lt');
   await check(page, 'diagnostic-intro-supervisor');
@@ -186,7 +181,7 @@ test('supervisor: sees their own diagnostic, no team dashboard; intro in both la
 test('no session: a clear page in both languages', { skip, timeout: 30000 }, async () => {
   const page = await L.newPage(b);
   await page.goto(`${srv.base}/app/`);
-  await page.waitForSelector('main h1');
+  await page.waitForSelector('main[data-view="nosession"] h1');
   await check(page, 'no-session');
   await switchLang(page, 'en');
   assert.match(await page.textContent('main h1'), /learning environment/);
@@ -207,11 +202,11 @@ test('inside an LMS iframe (another site) it launches and keeps its session', { 
   try {
     await page.goto(`http://localhost:${lms.address().port}/`);
     const frame = await (await page.waitForSelector('iframe')).contentFrame();
-    await frame.waitForSelector('main h1');
+    await frame.waitForSelector('main[data-view="/"]:not([aria-busy])');
     assert.match(await frame.textContent('main h1'), /Welcome/);
     assert.doesNotMatch(frame.url(), /token=/);
     await frame.click('nav a[href="#/profile"]');
-    await frame.waitForSelector('form.profile-form');
+    await frame.waitForSelector('main[data-view="/profile"]:not([aria-busy]) form.profile-form');
     assert.ok(await frame.evaluate(() => document.documentElement.classList.contains('in-frame')));
     assert.deepEqual(page.problems, []);
     await L.docShot(page, 'iframe-en');

@@ -19,8 +19,16 @@ export async function switchLang(page, lang) {
   const before = await page.textContent('main h1');
   await page.click(`.lang-btn[data-lang="${lang}"]`);
   await page.waitForFunction(([l, h]) => document.documentElement.lang === l &&
+    !document.querySelector('main[aria-busy]') &&
     document.querySelector('main h1') && document.querySelector('main h1').textContent !== h,
   [lang, before]);
+}
+
+/* Follows a link of the main navigation and waits until that page has rendered
+ * (the app marks <main> aria-busy while loading, then data-view=<path>). */
+export async function nav(page, path) {
+  await page.click(`nav a[href="#${path}"]`);
+  await page.waitForSelector(`main[data-view="${path}"]:not([aria-busy])`);
 }
 
 export async function activeInfo(page) {

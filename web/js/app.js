@@ -90,6 +90,7 @@ async function render(keepFocus) {
   if (ctx.view && ctx.view.leave) ctx.view.leave(ctx);
   ctx.view = routes[ctx.path];
   refreshNav();
+  main.setAttribute('aria-busy', 'true');
   try {
     await ctx.view.show(ctx, { stale: () => seq !== renderSeq });
   } catch (e) {
@@ -97,6 +98,8 @@ async function render(keepFocus) {
     showError(e);
   }
   if (seq !== renderSeq) return;
+  main.removeAttribute('aria-busy');
+  main.dataset.view = ctx.path;
   if (!keepFocus) {
     const h1 = main.querySelector('h1');
     if (h1) {
@@ -109,6 +112,8 @@ async function render(keepFocus) {
 function showError(e) {
   console.error(e);
   ctx.rerender = () => showError(e);
+  main.removeAttribute('aria-busy');
+  main.dataset.view = 'error';
   const expired = e instanceof api.ApiError && e.status === 401;
   const network = e instanceof api.ApiError && e.network;
   const key = expired ? 'error.session' : network ? 'error.network' : 'error.generic';
@@ -126,6 +131,7 @@ function showError(e) {
 let demoAvailable = null;
 async function showNoSession() {
   ctx.rerender = showNoSession;
+  main.dataset.view = 'nosession';
   if (demoAvailable === null) {
     /* offer the demo LMS only where it is switched on */
     const demo = new URL('../demo', document.baseURI).pathname;
