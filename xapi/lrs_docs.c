@@ -129,13 +129,17 @@ static void etag_of(const void *data, size_t len, char out[68])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    char hex[2 * EVP_MAX_MD_SIZE + 1];
-    if (EVP_Digest(data, len, md, &n, EVP_sha1(), NULL) != 1)
+    static const char hx[] = "0123456789abcdef";
+    if (EVP_Digest(data, len, md, &n, EVP_sha1(), NULL) != 1 || n > 32)
         n = 0;
-    for (unsigned i = 0; i < n; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    hex[2 * n] = 0;
-    snprintf(out, 68, "\"%s\"", hex);
+    size_t o = 0;
+    out[o++] = '"';
+    for (unsigned i = 0; i < n; i++) {
+        out[o++] = hx[md[i] >> 4];
+        out[o++] = hx[md[i] & 15];
+    }
+    out[o++] = '"';
+    out[o] = 0;
 }
 
 /* Checks If-Match / If-None-Match against the current document (etag NULL when

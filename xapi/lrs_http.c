@@ -103,7 +103,9 @@ static void vmem_set(lrs_t *l, const char *key, int v2)
 {
     unsigned s = vslot(key);
     pthread_mutex_lock(&l->vmu);
-    snprintf(l->vmem[s].key, sizeof l->vmem[s].key, "%s", key);
+    size_t n = strnlen(key, sizeof l->vmem[s].key - 1);
+    memcpy(l->vmem[s].key, key, n);
+    l->vmem[s].key[n] = 0;
     l->vmem[s].v2 = (char)v2;
     pthread_mutex_unlock(&l->vmu);
 }

@@ -22,8 +22,8 @@ static int collect_act(void *ctx, const json_t *activity)
     return json_array_append(arr, (json_t *)activity) == 0 ? 0 : 1;
 }
 
-int lrs_item_prepare(const json_t *st, int version, const json_t *authority, lrs_item_t *it,
-                     dla_err_t *err)
+int lrs_item_prepare(json_t *st, int version, const json_t *authority, int own,
+                     lrs_item_t *it, dla_err_t *err)
 {
     int rc;
     json_t *copy = NULL;
@@ -33,7 +33,8 @@ int lrs_item_prepare(const json_t *st, int version, const json_t *authority, lrs
     rc = dla_xm_validate_statement(st, version, err);
     if (rc != DLA_OK)
         return rc;
-    copy = json_deep_copy(st);
+    /* a statement the caller hands over is prepared in place */
+    copy = own ? json_incref(st) : json_deep_copy(st);
     if (!copy)
         return DLA_ENOMEM;
     int had_ts = json_object_get(copy, "timestamp") != NULL;
@@ -286,7 +287,7 @@ static void h_write(lrs_ctx_t *c, int put)
     }
     for (size_t i = 0; i < n; i++) {
         json_t *st = json_is_array(body) ? json_array_get(body, i) : body;
-        int rc = lrs_item_prepare(st, version, auth, &w->job.items[i], &err);
+        int rc = lrs_item_prepare(st, version, auth, 1, &w->job.items[i], &err);
         if (rc != DLA_OK) {
             if (n > 1)
                 lrs_fail(c, 400, "statement %zu: %s", i, err.msg);
@@ -686,7 +687,7 @@ int lrs_emit(void *ctx, const char *tenant, json_t *statement, char *id_out, dla
         rc = DLA_ENOMEM;
         goto cleanup;
     }
-    rc = lrs_item_prepare(statement, DLA_XAPI_V200, auth, &job.items[0], err);
+    rc = lrs_item_prepare(statement, DLA_XAPI_V200, auth, 0, &job.items[0], err);
     if (rc != DLA_OK)
         goto cleanup;
     job.n = 1;

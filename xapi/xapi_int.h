@@ -213,9 +213,11 @@ json_t *lrs_rec_to_json(const lrs_rec_hdr_t *hdr, const char *json, size_t len);
 
 /* Prepares one statement for storage: validates it for `version`, sets id,
  * authority and version, serialises it without "stored" and computes its index
- * keys. `st` is borrowed (copied). DLA_EINVAL with err->msg when invalid. */
-int lrs_item_prepare(const json_t *st, int version, const json_t *authority, lrs_item_t *it,
-                     dla_err_t *err);
+ * keys. With own = 0 `st` is borrowed and copied; with own = 1 the caller hands
+ * it over to be modified in place (the item keeps a reference; the caller keeps
+ * its own). DLA_EINVAL with err->msg when invalid. */
+int lrs_item_prepare(json_t *st, int version, const json_t *authority, int own,
+                     lrs_item_t *it, dla_err_t *err);
 
 /* ---- lrs_keys.c ------------------------------------------------------------- */
 /* Computes the index keys of a statement (appended to the keys array, which

@@ -153,7 +153,7 @@ static int cli_import(dla_app_t *app, int argc, char **argv)
                 goto cleanup;
             }
             dla_err_t err = {0};
-            int prc = lrs_item_prepare(v, DLA_XAPI_V200, auth, &job->items[job->n], &err);
+            int prc = lrs_item_prepare(v, DLA_XAPI_V200, auth, 1, &job->items[job->n], &err);
             json_decref(v);
             if (prc != DLA_OK) {
                 fprintf(stderr, "xapi-import: line %zu: %s\n", lineno, err.msg);
