@@ -71,13 +71,14 @@ static int doc_params(lrs_ctx_t *c, int type, doc_req_t *d, int id_required)
         }
         dla_err_t err = {0};
         json_t *a = json_loads(agent_s, JSON_REJECT_DUPLICATES, NULL);
-        int ok = a && dla_xm_validate_agent(a, c->v2 ? DLA_XAPI_V200 : DLA_XAPI_V103, "agent",
-                                            &err) == DLA_OK &&
+        int ok = a &&
+                 dla_xm_validate_agent(a, c->v2 ? DLA_XAPI_V200 : DLA_XAPI_V103, "agent",
+                                       &err) == DLA_OK &&
                  lrs_agent_key(a, akey, sizeof akey) == DLA_OK;
         json_decref(a);
         if (!ok) {
-            lrs_fail(c, 400, "agent parameter is not a valid Agent%s%s", err.msg[0] ? ": " : "",
-                     err.msg);
+            lrs_fail(c, 400, "agent parameter is not a valid Agent%s%s",
+                     err.msg[0] ? ": " : "", err.msg);
             return -1;
         }
     }
@@ -326,12 +327,15 @@ static void doc_write(lrs_ctx_t *c, doc_req_t *d, int post)
     int strict = d->type != DOC_STATE || c->v2;
     int no_cond = !lrs_header(c, "If-Match") && !lrs_header(c, "If-None-Match");
     if (!post && exists && strict && no_cond) {
-        lrs_fail(c, 409, "the document exists: send If-Match with its ETag (or If-None-Match)");
+        lrs_fail(c, 409,
+                 "the document exists: send If-Match with its ETag (or If-None-Match)");
         goto cleanup;
     }
     if (!post && !exists && no_cond && d->type != DOC_STATE && !c->v2) {
         /* xAPI 1.0.3: profile writes must state their expectation */
-        lrs_fail(c, 400, "PUT of a profile needs If-Match or If-None-Match (use If-None-Match: *)");
+        lrs_fail(
+            c, 400,
+            "PUT of a profile needs If-Match or If-None-Match (use If-None-Match: *)");
         goto cleanup;
     }
     const void *data = c->body;
@@ -346,7 +350,8 @@ static void doc_write(lrs_ctx_t *c, doc_req_t *d, int post)
                           : NULL;
         if (!json_is_object(old) || !json_is_object(incoming)) {
             json_decref(old);
-            lrs_fail(c, 400, "POST merges JSON objects only: both documents must be JSON");
+            lrs_fail(c, 400,
+                     "POST merges JSON objects only: both documents must be JSON");
             goto cleanup;
         }
         json_object_update(old, incoming);

@@ -213,11 +213,11 @@ static int only_params(lrs_ctx_t *c, const char *allowed)
     }
     for (size_t i = 0; i < f.count; i++) {
         const char *n = f.pairs[i].name;
-        if (c->form && (strcmp(n, "content") == 0 || strcasecmp(n, "Authorization") == 0 ||
-                        strcasecmp(n, "X-Experience-API-Version") == 0 ||
-                        strcasecmp(n, "Content-Type") == 0 ||
-                        strcasecmp(n, "Content-Length") == 0 ||
-                        strcasecmp(n, "If-Match") == 0 || strcasecmp(n, "If-None-Match") == 0))
+        if (c->form &&
+            (strcmp(n, "content") == 0 || strcasecmp(n, "Authorization") == 0 ||
+             strcasecmp(n, "X-Experience-API-Version") == 0 ||
+             strcasecmp(n, "Content-Type") == 0 || strcasecmp(n, "Content-Length") == 0 ||
+             strcasecmp(n, "If-Match") == 0 || strcasecmp(n, "If-None-Match") == 0))
             continue;
         if (!allowed || strcmp(n, allowed) != 0) {
             lrs_fail(c, 400, "parameter \"%.64s\" is not allowed here", n);
@@ -431,8 +431,8 @@ static void send_result(lrs_ctx_t *c, json_t *result, json_t *stmts, int attachm
     char *out;
     size_t outlen;
     char ctype[128];
-    if (dla_xm_multipart_write(dla_req_arena(c->req), txt, strlen(txt), ac.parts, ac.n, &out,
-                               &outlen, ctype, sizeof ctype) != DLA_OK) {
+    if (dla_xm_multipart_write(dla_req_arena(c->req), txt, strlen(txt), ac.parts, ac.n,
+                               &out, &outlen, ctype, sizeof ctype) != DLA_OK) {
         free(txt);
         lrs_fail(c, 500, "could not build the multipart response");
         return;
@@ -481,9 +481,10 @@ static void add_more(lrs_ctx_t *c, json_t *res, const lrs_query_t *q, uint64_t n
         return;
     }
     dla_arena_t *a = dla_req_arena(c->req);
-    const char *names[] = {"agent",     "verb",          "activity",   "registration",
-                           "since",     "until",         "format",     "related_agents",
-                           "related_activities", "attachments", "ascending", "limit"};
+    const char *names[] = {"agent",        "verb",           "activity",
+                           "registration", "since",          "until",
+                           "format",       "related_agents", "related_activities",
+                           "attachments",  "ascending",      "limit"};
     size_t cap = 256, len = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *v = lrs_param(c, names[i]);
@@ -503,7 +504,8 @@ static void add_more(lrs_ctx_t *c, json_t *res, const lrs_query_t *q, uint64_t n
             return;
         len += (size_t)snprintf(url + len, cap - len, "%s=%s&", names[i], e);
     }
-    len += (size_t)snprintf(url + len, cap - len, "cursor=%llu", (unsigned long long)next);
+    len +=
+        (size_t)snprintf(url + len, cap - len, "cursor=%llu", (unsigned long long)next);
     if (q->ascending && bound)
         snprintf(url + len, cap - len, "&bound=%llu", (unsigned long long)bound);
     json_object_set_new(res, "more", json_string(url));
@@ -526,18 +528,19 @@ static void h_get(lrs_ctx_t *c)
         f = *ff;
     } else {
         const char *qs = dla_req_query_string(c->req);
-        if (dla_form_parse(dla_req_arena(c->req), qs, strlen(qs), 60, &f, &err) != DLA_OK) {
+        if (dla_form_parse(dla_req_arena(c->req), qs, strlen(qs), 60, &f, &err) !=
+            DLA_OK) {
             lrs_fail(c, 400, "malformed query string: %s", err.msg);
             return;
         }
     }
     for (size_t i = 0; i < f.count && nn < 64; i++) {
         const char *n = f.pairs[i].name;
-        if (c->form && (!strcmp(n, "content") || strcasecmp(n, "Authorization") == 0 ||
-                        strcasecmp(n, "X-Experience-API-Version") == 0 ||
-                        strcasecmp(n, "Content-Type") == 0 ||
-                        strcasecmp(n, "Content-Length") == 0 ||
-                        strcasecmp(n, "If-Match") == 0 || strcasecmp(n, "If-None-Match") == 0))
+        if (c->form &&
+            (!strcmp(n, "content") || strcasecmp(n, "Authorization") == 0 ||
+             strcasecmp(n, "X-Experience-API-Version") == 0 ||
+             strcasecmp(n, "Content-Type") == 0 || strcasecmp(n, "Content-Length") == 0 ||
+             strcasecmp(n, "If-Match") == 0 || strcasecmp(n, "If-None-Match") == 0))
             continue;
         names[nn++] = n;
     }
@@ -671,7 +674,8 @@ void lrs_h_statements(lrs_ctx_t *c)
 
 /* ---- emitter ------------------------------------------------------------------ */
 
-int lrs_emit(void *ctx, const char *tenant, json_t *statement, char *id_out, dla_err_t *err)
+int lrs_emit(void *ctx, const char *tenant, json_t *statement, char *id_out,
+             dla_err_t *err)
 {
     lrs_t *l = ctx;
     lrs_job_t job;

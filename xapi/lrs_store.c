@@ -53,7 +53,8 @@ int lrs_tid_get(lrs_t *l, dla_txn_t *t, const char *tenant, uint32_t *out)
     return DLA_OK;
 }
 
-int lrs_tid_ensure(lrs_t *l, dla_txn_t *t, const char *tenant, uint32_t *out, dla_err_t *err)
+int lrs_tid_ensure(lrs_t *l, dla_txn_t *t, const char *tenant, uint32_t *out,
+                   dla_err_t *err)
 {
     int rc = lrs_tid_get(l, t, tenant, out);
     if (rc != DLA_ENOTFOUND)
@@ -97,8 +98,8 @@ int lrs_stmt_by_seq(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t seq,
     return DLA_OK;
 }
 
-int lrs_stmt_by_id(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t id[16], uint64_t *seq,
-                   lrs_rec_hdr_t *hdr, const char **json, size_t *json_len)
+int lrs_stmt_by_id(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t id[16],
+                   uint64_t *seq, lrs_rec_hdr_t *hdr, const char **json, size_t *json_len)
 {
     uint8_t k[20];
     dla_val_t v;
@@ -180,7 +181,8 @@ static int inherited_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t ta
                 continue;
             int found = 0;
             for (size_t j = 0; j < *n; j++)
-                if ((*keys)[j].kind == tk[i].kind && !memcmp((*keys)[j].hash, tk[i].hash, 16))
+                if ((*keys)[j].kind == tk[i].kind &&
+                    !memcmp((*keys)[j].hash, tk[i].hash, 16))
                     found = 1;
             if (found)
                 continue;
@@ -200,7 +202,8 @@ static int inherited_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t ta
         json_t *obj = json_object_get(s, "object");
         const char *ot = json_string_value(json_object_get(obj, "objectType"));
         const char *nid = json_string_value(json_object_get(obj, "id"));
-        int more = ot && strcmp(ot, "StatementRef") == 0 && nid && lrs_uuid_parse(nid, cur) == 0;
+        int more =
+            ot && strcmp(ot, "StatementRef") == 0 && nid && lrs_uuid_parse(nid, cur) == 0;
         json_decref(s);
         if (rc != DLA_OK)
             return rc;
@@ -282,13 +285,15 @@ static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
         if (it->voiding) {
             if (lrs_stmt_by_id(l, t, tid, it->ref, NULL, &h, &js, &jl) == DLA_OK &&
                 (h.flags & LRS_REC_VOIDING))
-                return dla_err_set(&j->err, DLA_EINVAL,
-                                   "a voiding statement cannot target another voiding statement");
+                return dla_err_set(
+                    &j->err, DLA_EINVAL,
+                    "a voiding statement cannot target another voiding statement");
             for (size_t k = 0; k < j->n; k++)
                 if (k != i && j->items[k].voiding && !memcmp(j->items[k].id, it->ref, 16))
-                    return dla_err_set(&j->err, DLA_EINVAL,
-                                       "a voiding statement cannot target another voiding "
-                                       "statement");
+                    return dla_err_set(
+                        &j->err, DLA_EINVAL,
+                        "a voiding statement cannot target another voiding "
+                        "statement");
         }
     }
     return DLA_OK;
@@ -297,8 +302,8 @@ static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
 static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
                       dla_err_t *err);
 
-static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it, uint64_t stored_ms,
-                      dla_err_t *err)
+static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it,
+                      uint64_t stored_ms, dla_err_t *err)
 {
     int rc;
     uint64_t seq = l->next_seq++;

@@ -76,7 +76,8 @@ static int finish_job(lrs_job_t *job, size_t *stored, size_t *dups)
 {
     int rc = lrs_job_wait(job);
     if (rc != DLA_OK)
-        fprintf(stderr, "xapi-import: %s\n", job->err.msg[0] ? job->err.msg : "write failed");
+        fprintf(stderr, "xapi-import: %s\n",
+                job->err.msg[0] ? job->err.msg : "write failed");
     for (size_t i = 0; rc == DLA_OK && i < job->n; i++)
         *(job->items[i].dup ? dups : stored) += 1;
     char tenant[64];
@@ -103,7 +104,8 @@ static int cli_import(dla_app_t *app, int argc, char **argv)
             return 2;
         }
     }
-    if (!tenant || !file || batch == 0 || batch > 100000 || !dla_tenant_valid_id(tenant)) {
+    if (!tenant || !file || batch == 0 || batch > 100000 ||
+        !dla_tenant_valid_id(tenant)) {
         fprintf(stderr, "usage: dla xapi-import --tenant T [--batch N] FILE|-\n");
         return 2;
     }
@@ -148,12 +150,14 @@ static int cli_import(dla_app_t *app, int argc, char **argv)
                 continue;
             }
             if (!json_is_object(v)) {
-                fprintf(stderr, "xapi-import: line %zu: one statement object per line\n", lineno);
+                fprintf(stderr, "xapi-import: line %zu: one statement object per line\n",
+                        lineno);
                 json_decref(v);
                 goto cleanup;
             }
             dla_err_t err = {0};
-            int prc = lrs_item_prepare(v, DLA_XAPI_V200, auth, 1, &job->items[job->n], &err);
+            int prc =
+                lrs_item_prepare(v, DLA_XAPI_V200, auth, 1, &job->items[job->n], &err);
             json_decref(v);
             if (prc != DLA_OK) {
                 fprintf(stderr, "xapi-import: line %zu: %s\n", lineno, err.msg);
@@ -196,9 +200,10 @@ cleanup:
 
 const dla_cli_cmd_t *dla_xapi_cli_commands(void)
 {
-    static const dla_cli_cmd_t cmds[] = {
-        {"xapi-import", "xapi-import --tenant T [--batch N] FILE|-  store statements (one JSON per line)",
-         cli_import},
-        {NULL, NULL, NULL}};
+    static const dla_cli_cmd_t cmds[] = {{"xapi-import",
+                                          "xapi-import --tenant T [--batch N] FILE|-  "
+                                          "store statements (one JSON per line)",
+                                          cli_import},
+                                         {NULL, NULL, NULL}};
     return cmds;
 }

@@ -56,7 +56,8 @@ static uint64_t rnd(uint64_t *s)
 
 static void b64(const char *in, char *out)
 {
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char t[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = strlen(in), o = 0;
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned char)in[i] << 16;
@@ -78,23 +79,26 @@ static int statement(char *buf, size_t cap, uint64_t *s)
     unsigned a = (unsigned)(rnd(s) % N_AGENTS), v = (unsigned)(rnd(s) % N_VERBS);
     unsigned act = (unsigned)(rnd(s) % N_ACTS), reg = (unsigned)(rnd(s) % N_REGS);
     unsigned parent = act / 10;
-    return snprintf(buf, cap,
-                    "{\"actor\":{\"objectType\":\"Agent\",\"name\":\"Learner %u\","
-                    "\"account\":{\"homePage\":\"https://lms.example.lt\",\"name\":\"u%u\"}},"
-                    "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/v%u\","
-                    "\"display\":{\"en-US\":\"verb %u\",\"lt-LT\":\"veiksmas %u\"}},"
-                    "\"object\":{\"objectType\":\"Activity\",\"id\":\"https://dla.example.lt/act/%u\","
-                    "\"definition\":{\"name\":{\"en-US\":\"Activity %u\"},"
-                    "\"type\":\"http://adlnet.gov/expapi/activities/lesson\"}},"
-                    "\"result\":{\"score\":{\"scaled\":0.%02u},\"completion\":true,"
-                    "\"duration\":\"PT%uM\"},"
-                    "\"context\":{\"registration\":\"00000000-0000-4000-8000-%012u\","
-                    "\"contextActivities\":{\"parent\":[{\"id\":\"https://dla.example.lt/course/%u\"}],"
-                    "\"category\":[{\"id\":\"https://dla.example.lt/profile/digcomp\"}]},"
-                    "\"instructor\":{\"mbox\":\"mailto:teacher%u@example.lt\"}},"
-                    "\"timestamp\":\"2026-11-%02uT10:%02u:00Z\"}",
-                    a, a, v, v, v, act, act, (unsigned)(rnd(s) % 100), 1 + (unsigned)(rnd(s) % 50),
-                    reg, parent, a % 20, 1 + (unsigned)(rnd(s) % 27), (unsigned)(rnd(s) % 60));
+    return snprintf(
+        buf, cap,
+        "{\"actor\":{\"objectType\":\"Agent\",\"name\":\"Learner %u\","
+        "\"account\":{\"homePage\":\"https://lms.example.lt\",\"name\":\"u%u\"}},"
+        "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/v%u\","
+        "\"display\":{\"en-US\":\"verb %u\",\"lt-LT\":\"veiksmas %u\"}},"
+        "\"object\":{\"objectType\":\"Activity\",\"id\":\"https://dla.example.lt/act/"
+        "%u\","
+        "\"definition\":{\"name\":{\"en-US\":\"Activity %u\"},"
+        "\"type\":\"http://adlnet.gov/expapi/activities/lesson\"}},"
+        "\"result\":{\"score\":{\"scaled\":0.%02u},\"completion\":true,"
+        "\"duration\":\"PT%uM\"},"
+        "\"context\":{\"registration\":\"00000000-0000-4000-8000-%012u\","
+        "\"contextActivities\":{\"parent\":[{\"id\":\"https://dla.example.lt/course/"
+        "%u\"}],"
+        "\"category\":[{\"id\":\"https://dla.example.lt/profile/digcomp\"}]},"
+        "\"instructor\":{\"mbox\":\"mailto:teacher%u@example.lt\"}},"
+        "\"timestamp\":\"2026-11-%02uT10:%02u:00Z\"}",
+        a, a, v, v, v, act, act, (unsigned)(rnd(s) % 100), 1 + (unsigned)(rnd(s) % 50),
+        reg, parent, a % 20, 1 + (unsigned)(rnd(s) % 27), (unsigned)(rnd(s) % 60));
 }
 
 /* Copies template t into out, replacing "XNX" by k and "XN12X" by k padded to
@@ -197,7 +201,8 @@ static void record(double lat, int status, unsigned long stmts)
 
 static void *worker(void *arg)
 {
-    uint64_t seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)arg * 7919u ^ (uint64_t)time(NULL);
+    uint64_t seed =
+        0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)arg * 7919u ^ (uint64_t)time(NULL);
     size_t cap = (size_t)g_batch * 2048 + 4096;
     char *req = malloc(cap + 1024), *body = malloc(cap), *resp = malloc(1 << 20);
     int fd = connect_lrs();
@@ -219,11 +224,12 @@ static void *worker(void *arg)
             }
             if (g_batch > 1)
                 body[bl++] = ']';
-            rl = (size_t)snprintf(req, cap + 1024,
-                                  "POST /xapi/statements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                  "Authorization: Basic %s\r\nX-Experience-API-Version: 1.0.3\r\n"
-                                  "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                                  g_auth_b64, bl);
+            rl = (size_t)snprintf(
+                req, cap + 1024,
+                "POST /xapi/statements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Authorization: Basic %s\r\nX-Experience-API-Version: 1.0.3\r\n"
+                "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                g_auth_b64, bl);
             memcpy(req + rl, body, bl);
             rl += bl;
             n = (unsigned long)g_batch;
@@ -232,10 +238,11 @@ static void *worker(void *arg)
             char q[2048];
             unsigned k = (unsigned)(rnd(&seed) % (unsigned)g_mod);
             expand(q, sizeof q, g_query, k);
-            rl = (size_t)snprintf(req, cap + 1024,
-                                  "GET /xapi/statements?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                  "Authorization: Basic %s\r\nX-Experience-API-Version: 1.0.3\r\n\r\n",
-                                  q, g_auth_b64);
+            rl = (size_t)snprintf(
+                req, cap + 1024,
+                "GET /xapi/statements?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Authorization: Basic %s\r\nX-Experience-API-Version: 1.0.3\r\n\r\n",
+                q, g_auth_b64);
             n = 1;
         }
         double t0 = now_s();
@@ -312,8 +319,9 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    if (!auth || g_port <= 0 || g_conc < 1 || g_conc > 256 || g_batch < 1 || g_batch > 5000 ||
-        g_seconds < 1 || g_seconds > 600 || (!strcmp(g_mode, "get") && !g_query)) {
+    if (!auth || g_port <= 0 || g_conc < 1 || g_conc > 256 || g_batch < 1 ||
+        g_batch > 5000 || g_seconds < 1 || g_seconds > 600 ||
+        (!strcmp(g_mode, "get") && !g_query)) {
         fprintf(stderr, "xapi_load: bad options\n");
         return 2;
     }
@@ -338,9 +346,10 @@ int main(int argc, char **argv)
            "\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,\"requests\":%zu,\"ok\":%lu,"
            "\"status_2xx\":%lu,\"status_4xx\":%lu,\"status_5xx\":%lu,\"errors\":%lu,"
            "\"concurrency\":%d,\"batch\":%d,\"seconds\":%.1f}\n",
-           g_tag, post ? (double)g_stmts / el : pct(0.99), post ? "statements/s" : "ms_p99",
-           (double)g_ok / el, pct(0.50), pct(0.95), pct(0.99), g_nlat, g_ok, g_status[2],
-           g_status[4], g_status[5], g_status[0], g_conc, post ? g_batch : 1, el);
+           g_tag, post ? (double)g_stmts / el : pct(0.99),
+           post ? "statements/s" : "ms_p99", (double)g_ok / el, pct(0.50), pct(0.95),
+           pct(0.99), g_nlat, g_ok, g_status[2], g_status[4], g_status[5], g_status[0],
+           g_conc, post ? g_batch : 1, el);
     free(ab);
     free(g_lat);
     return g_ok ? 0 : 1;

@@ -49,9 +49,10 @@ static json_t *mk(int agent, int verb, int act, int reg)
     snprintf(v, sizeof v, "http://adlnet.gov/expapi/verbs/v%d", verb);
     snprintf(o, sizeof o, "https://dla.example.lt/act/%d", act);
     snprintf(r, sizeof r, "00000000-0000-4000-8000-%012d", reg);
-    return json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:{s:[{s:s}]}}}", "actor", "mbox", a,
-                     "verb", "id", v, "object", "id", o, "context", "registration", r,
-                     "contextActivities", "parent", "id", "https://dla.example.lt/course/1");
+    return json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:{s:[{s:s}]}}}", "actor", "mbox",
+                     a, "verb", "id", v, "object", "id", o, "context", "registration", r,
+                     "contextActivities", "parent", "id",
+                     "https://dla.example.lt/course/1");
 }
 
 static void emit(fx_t *f, const char *tenant, json_t *s, char *id)
@@ -158,8 +159,8 @@ static void test_filters(void **state)
     fx_t *f = *state;
     uint64_t next;
     /* agent 7: statements 7, 57, ... -> 100 of them; limit 10 gives a next page */
-    json_t *r = query(f, "demo", &next, "agent", "{\"mbox\":\"mailto:u7@example.lt\"}", "limit",
-                      "10", NULL);
+    json_t *r = query(f, "demo", &next, "agent", "{\"mbox\":\"mailto:u7@example.lt\"}",
+                      "limit", "10", NULL);
     assert_int_equal(json_array_size(r), 10);
     assert_int_equal(count_where(r, "actor", "mailto:u7@example.lt"), 10);
     assert_true(next > 0);
@@ -177,7 +178,8 @@ static void test_filters(void **state)
     assert_int_equal(count_where(r, "verb", "http://adlnet.gov/expapi/verbs/v0"), expect);
     json_decref(r);
     /* registration 42 -> 10 statements, across both epochs */
-    r = query(f, "demo", NULL, "registration", "00000000-0000-4000-8000-000000000042", NULL);
+    r = query(f, "demo", NULL, "registration", "00000000-0000-4000-8000-000000000042",
+              NULL);
     assert_int_equal(json_array_size(r), 10);
     json_decref(r);
     /* activity: direct vs related (the parent course is related only) */
@@ -203,12 +205,13 @@ static void test_paging_order(void **state)
         char cur[32] = "", prev_stored[40] = "";
         for (int page = 0; page < 100; page++) {
             uint64_t next;
-            json_t *r = cur[0] ? query(f, "demo", &next, "agent",
-                                       "{\"mbox\":\"mailto:u3@example.lt\"}", "limit", "7",
-                                       "ascending", asc ? "true" : "false", "cursor", cur, NULL)
-                               : query(f, "demo", &next, "agent",
-                                       "{\"mbox\":\"mailto:u3@example.lt\"}", "limit", "7",
-                                       "ascending", asc ? "true" : "false", NULL);
+            json_t *r =
+                cur[0] ? query(f, "demo", &next, "agent",
+                               "{\"mbox\":\"mailto:u3@example.lt\"}", "limit", "7",
+                               "ascending", asc ? "true" : "false", "cursor", cur, NULL)
+                       : query(f, "demo", &next, "agent",
+                               "{\"mbox\":\"mailto:u3@example.lt\"}", "limit", "7",
+                               "ascending", asc ? "true" : "false", NULL);
             size_t i;
             json_t *s;
             json_array_foreach(r, i, s)
@@ -232,7 +235,8 @@ static void test_paging_order(void **state)
 static void test_since_until(void **state)
 {
     fx_t *f = *state;
-    json_t *r = query(f, "demo", NULL, "since", "2000-01-01T00:00:00Z", "limit", "5", NULL);
+    json_t *r =
+        query(f, "demo", NULL, "since", "2000-01-01T00:00:00Z", "limit", "5", NULL);
     assert_int_equal(json_array_size(r), 5);
     json_decref(r);
     r = query(f, "demo", NULL, "until", "2000-01-01T00:00:00Z", NULL);
@@ -244,7 +248,8 @@ static void test_since_until(void **state)
     /* since the newest stored time: nothing newer */
     r = query(f, "demo", NULL, "limit", "1", NULL);
     char st[40];
-    snprintf(st, sizeof st, "%s", json_string_value(json_object_get(json_array_get(r, 0), "stored")));
+    snprintf(st, sizeof st, "%s",
+             json_string_value(json_object_get(json_array_get(r, 0), "stored")));
     json_decref(r);
     r = query(f, "demo", NULL, "since", st, NULL);
     assert_int_equal(json_array_size(r), 0);
@@ -272,24 +277,26 @@ static void test_voiding_and_refs(void **state)
     json_object_set_new(s, "id", json_string(late));
     emit(f, "demo", s, NULL);
     json_decref(s);
-    json_t *r = query(f, "demo", NULL, "verb", "http://adlnet.gov/expapi/verbs/v901", NULL);
+    json_t *r =
+        query(f, "demo", NULL, "verb", "http://adlnet.gov/expapi/verbs/v901", NULL);
     assert_int_equal(json_array_size(r), 2); /* the target and the earlier reference */
     json_decref(r);
 
     /* void the first target: it leaves queries, the voiding statement matches it */
     s = json_pack("{s:{s:s},s:{s:s},s:{s:s,s:s}}", "actor", "mbox", "mailto:r@example.lt",
-                  "verb", "id", "http://adlnet.gov/expapi/verbs/voided", "object", "objectType",
-                  "StatementRef", "id", target);
+                  "verb", "id", "http://adlnet.gov/expapi/verbs/voided", "object",
+                  "objectType", "StatementRef", "id", target);
     emit(f, "demo", s, voider);
     json_decref(s);
     r = query(f, "demo", NULL, "verb", "http://adlnet.gov/expapi/verbs/v900", NULL);
     assert_int_equal(json_array_size(r), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "id")), voider);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "id")),
+                        voider);
     json_decref(r);
     /* a voiding statement cannot be voided */
     s = json_pack("{s:{s:s},s:{s:s},s:{s:s,s:s}}", "actor", "mbox", "mailto:r@example.lt",
-                  "verb", "id", "http://adlnet.gov/expapi/verbs/voided", "object", "objectType",
-                  "StatementRef", "id", voider);
+                  "verb", "id", "http://adlnet.gov/expapi/verbs/voided", "object",
+                  "objectType", "StatementRef", "id", voider);
     dla_err_t err = {0};
     assert_int_equal(dla_app_emit(&f->app, "demo", s, NULL, &err), DLA_EINVAL);
     json_decref(s);
@@ -304,8 +311,9 @@ static void test_conflicts_and_tenants(void **state)
     /* the same statement again with its id: accepted, not stored twice */
     json_object_set_new(s, "id", json_string(id));
     emit(f, "demo", s, NULL);
-    json_t *r = query(f, "demo", NULL, "registration", "00000000-0000-4000-8000-000000000001",
-                      "agent", "{\"mbox\":\"mailto:u1@example.lt\"}", NULL);
+    json_t *r =
+        query(f, "demo", NULL, "registration", "00000000-0000-4000-8000-000000000001",
+              "agent", "{\"mbox\":\"mailto:u1@example.lt\"}", NULL);
     /* the ten of the setup (i % 500 == 1) and this one, once */
     assert_int_equal(json_array_size(r), 11);
     json_decref(r);
@@ -333,7 +341,8 @@ static void test_restart(void **state)
     fx_t *f = *state;
     json_t *r = query(f, "demo", NULL, "limit", "1", NULL);
     char last[40];
-    snprintf(last, sizeof last, "%s", json_string_value(json_object_get(json_array_get(r, 0), "stored")));
+    snprintf(last, sizeof last, "%s",
+             json_string_value(json_object_get(json_array_get(r, 0), "stored")));
     json_decref(r);
     close_app(f);
     open_app(f);
@@ -342,8 +351,10 @@ static void test_restart(void **state)
     emit(f, "demo", s, id);
     json_decref(s);
     r = query(f, "demo", NULL, "limit", "1", NULL);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "id")), id);
-    assert_true(strcmp(json_string_value(json_object_get(json_array_get(r, 0), "stored")), last) >= 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "id")),
+                        id);
+    assert_true(strcmp(json_string_value(json_object_get(json_array_get(r, 0), "stored")),
+                       last) >= 0);
     json_decref(r);
     r = query(f, "demo", NULL, "agent", "{\"mbox\":\"mailto:u7@example.lt\"}", NULL);
     assert_int_equal(json_array_size(r), 100);
