@@ -219,7 +219,7 @@ json_t *lrs_rec_to_json(const lrs_rec_hdr_t *hdr, const char *json, size_t len);
 int lrs_item_prepare(json_t *st, int version, const json_t *authority, int own,
                      lrs_item_t *it, dla_err_t *err);
 
-/* ---- lrs_util.c: index keys ------------------------------------------------------------- */
+/* ---- lrs_util.c: index keys ---------------------------------------------- */
 /* Computes the index keys of a statement (appended to the keys array, which
  * grows with realloc). `authority` may be NULL. */
 int lrs_stmt_keys(const json_t *stmt, lrs_key_t **keys, size_t *n, size_t *cap);
