@@ -84,9 +84,12 @@ static void md_free(void *p)
     EVP_MD_CTX_free(p);
 }
 
+static EVP_MD *md_sha256; /* fetched once: an implicit fetch per digest is slow */
+
 static void md_key_init(void)
 {
     pthread_key_create(&md_key, md_free);
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
 void lrs_hash16(uint8_t kind, const void *data, size_t len, uint8_t out[16])
@@ -98,7 +101,7 @@ void lrs_hash16(uint8_t kind, const void *data, size_t len, uint8_t out[16])
     EVP_MD_CTX *c = pthread_getspecific(md_key);
     if (!c && (c = EVP_MD_CTX_new()) != NULL)
         pthread_setspecific(md_key, c);
-    if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+    if (!c || EVP_DigestInit_ex(c, md_sha256 ? md_sha256 : EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(c, &kind, 1) != 1 || EVP_DigestUpdate(c, data, len) != 1 ||
         EVP_DigestFinal_ex(c, md, &mdlen) != 1 || mdlen < 16)
         memset(md, 0, 16);
