@@ -72,10 +72,27 @@ int lrs_item_prepare(json_t *st, int version, const json_t *authority, int own,
         goto fail;
     json_t *acts = json_array();
     if (acts && dla_xm_statement_activity_objects(copy, collect_act, acts) == DLA_OK &&
-        json_array_size(acts))
+        json_array_size(acts) &&
+        (it->acth = malloc(json_array_size(acts) * sizeof *it->acth)) != NULL) {
+        /* hashed here, on the HTTP threads, so the single writer only compares */
+        size_t i;
+        json_t *a;
+        json_array_foreach(acts, i, a)
+        {
+            const char *aid = json_string_value(json_object_get(a, "id"));
+            char *dtxt = json_dumps(json_object_get(a, "definition"),
+                                    JSON_COMPACT | JSON_SORT_KEYS);
+            memset(it->acth[i], 0, 32);
+            if (aid)
+                lrs_hash16(0, aid, strlen(aid), it->acth[i]);
+            if (dtxt)
+                lrs_hash16(1, dtxt, strlen(dtxt), it->acth[i] + 16);
+            free(dtxt);
+        }
         it->acts = acts;
-    else
+    } else {
         json_decref(acts);
+    }
     it->json = json_dumps(copy, JSON_COMPACT);
     if (!it->json) {
         rc = DLA_ENOMEM;
@@ -87,6 +104,7 @@ int lrs_item_prepare(json_t *st, int version, const json_t *authority, int own,
 fail:
     json_decref(copy);
     free(it->keys);
+    free(it->acth);
     json_decref(it->acts);
     memset(it, 0, sizeof *it);
     return rc;

@@ -299,7 +299,7 @@ static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
     return DLA_OK;
 }
 
-static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
+static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_item_t *it,
                       dla_err_t *err);
 
 static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it,
@@ -394,7 +394,7 @@ static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it,
     rc = put_keys(l, t, tid, keys, nk, seq, err);
     if (rc != DLA_OK)
         goto cleanup;
-    if (it->acts && (rc = write_acts(l, t, tid, it->acts, err)) != DLA_OK)
+    if (it->acts && it->acth && (rc = write_acts(l, t, tid, it, err)) != DLA_OK)
         goto cleanup;
     /* referrers that arrived first inherit this statement's keys */
     for (size_t i = 0; i < nwait; i++) {
@@ -413,12 +413,12 @@ cleanup:
 }
 
 /* Merges the activity definitions a statement carries into xapi_act. */
-static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
+static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_item_t *it,
                       dla_err_t *err)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(acts, i, a)
+    json_array_foreach(it->acts, i, a)
     {
         const char *id = json_string_value(json_object_get(a, "id"));
         json_t *def = json_object_get(a, "definition");
@@ -426,20 +426,14 @@ static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
             continue;
         uint8_t k[20];
         dla_val_t v;
+        const uint8_t *ih = it->acth[i], *dh = it->acth[i] + 16;
         lrs_be32(k, tid);
-        lrs_hash16(0, id, strlen(id), k + 4);
+        memcpy(k + 4, ih, 16);
         /* the same definition as last time for this activity: nothing to do */
-        char *dtxt = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS);
-        uint8_t dh[16];
-        int cached = dtxt != NULL;
-        size_t slot = (size_t)(k[4] << 8 | k[5]) % LRS_ACT_CACHE;
-        if (dtxt) {
-            lrs_hash16((uint8_t)tid, dtxt, strlen(dtxt), dh);
-            free(dtxt);
-            if (!memcmp(l->act_cache[slot].id, k + 4, 16) &&
-                !memcmp(l->act_cache[slot].def, dh, 16))
-                continue;
-        }
+        size_t slot = (size_t)(ih[0] << 8 | ih[1]) % LRS_ACT_CACHE;
+        if (l->act_cache[slot].tid == tid && !memcmp(l->act_cache[slot].id, ih, 16) &&
+            !memcmp(l->act_cache[slot].def, dh, 16))
+            continue;
         json_t *old = NULL;
         if (dla_kv_get(t, l->db_act, k, sizeof k, &v) == DLA_OK)
             old = json_loadb(v.data, v.len, 0, NULL);
@@ -458,10 +452,9 @@ static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
         json_decref(old);
         if (rc != DLA_OK)
             return rc;
-        if (cached) {
-            memcpy(l->act_cache[slot].id, k + 4, 16);
-            memcpy(l->act_cache[slot].def, dh, 16);
-        }
+        l->act_cache[slot].tid = tid;
+        memcpy(l->act_cache[slot].id, ih, 16);
+        memcpy(l->act_cache[slot].def, dh, 16);
     }
     return DLA_OK;
 }
@@ -690,6 +683,7 @@ void lrs_job_free(lrs_job_t *job)
         free(job->items[i].keys);
         json_decref(job->items[i].stmt);
         json_decref(job->items[i].acts);
+        free(job->items[i].acth);
     }
     free(job->items);
     free(job->atts);

@@ -77,9 +77,10 @@ typedef struct lrs_item_s {
     int voiding; /* verb is voided and object a StatementRef */
     uint8_t flags;
     uint8_t ver;
-    json_t *stmt; /* the statement (own reference), for conflict checks */
-    json_t *acts; /* activity objects with definitions (own reference) or NULL */
-    int dup;      /* set by the writer: an equal statement already existed */
+    json_t *stmt;        /* the statement (own reference), for conflict checks */
+    json_t *acts;        /* activity objects with definitions (own reference) or NULL */
+    uint8_t (*acth)[32]; /* per activity: hash of the id, hash of the definition */
+    int dup;             /* set by the writer: an equal statement already existed */
 } lrs_item_t;
 
 typedef struct lrs_att_s {
@@ -137,6 +138,7 @@ typedef struct lrs_s {
     uint64_t pub_seq;  /* atomic: last committed sequence number */
     int pend_any;      /* writer thread only: xapi_pend may hold entries */
     struct {
+        uint32_t tid;
         uint8_t id[16], def[16];
     } act_cache[LRS_ACT_CACHE]; /* writer thread only: last definition per activity */
     uint64_t last_ms;           /* writer thread only */
