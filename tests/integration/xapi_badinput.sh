@@ -15,6 +15,9 @@ ocred=$(dla_credential other)
 OKEY=$(dla_json_get "$ocred" key)
 OSECRET=$(dla_json_get "$ocred" secret)
 rcred=$(dla_credential demo statements/read)
+mcred=$(dla_credential demo statements/write statements/read/mine)
+MKEY=$(dla_json_get "$mcred" key)
+MSECRET=$(dla_json_get "$mcred" secret)
 RKEY=$(dla_json_get "$rcred" key)
 RSECRET=$(dla_json_get "$rcred" secret)
 dla_start
@@ -98,6 +101,18 @@ req POST "$X/statements" "$RKEY:$RSECRET" -H "$V" -H 'Content-Type: application/
 expect 403 "read-only credential writes"
 req GET "$X/statements?statementId=$ID" "$RKEY:$RSECRET" -H "$V"
 expect 200 "read-only credential reads"
+# statements/read/mine: only what this credential stored
+req POST "$X/statements" "$MKEY:$MSECRET" -H "$V" -H 'Content-Type: application/json' -d "$GOOD"
+expect 200 "read/mine credential writes"
+MINE=$(dla_json_get "$BODY" 0)
+req GET "$X/statements" "$MKEY:$MSECRET" -H "$V"
+expect 200 "read/mine lists"
+ids=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).statements.map(s=>s.id).join(","))' "$BODY")
+[ "$ids" = "$MINE" ] || dla_fail "read/mine sees [$ids], expected [$MINE]"
+req GET "$X/statements?statementId=$ID" "$MKEY:$MSECRET" -H "$V"
+expect 404 "read/mine reads another credential's statement"
+req GET "$X/statements?statementId=$MINE" "$MKEY:$MSECRET" -H "$V"
+expect 200 "read/mine reads its own statement"
 # version header
 req GET "$X/statements" "$KEY:$SECRET"
 expect 400 "missing version header"
