@@ -327,19 +327,40 @@ static int next_match(fcur_t *fs, size_t n, uint64_t target, uint64_t lo, uint64
     return 0;
 }
 
+static int to_json(void *ctx, const lrs_rec_hdr_t *h, const char *js, size_t jl)
+{
+    json_t *s = lrs_rec_to_json(h, js, jl);
+    if (!s)
+        return DLA_EIO;
+    return json_array_append_new(ctx, s) == 0 ? DLA_OK : DLA_ENOMEM;
+}
+
 int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
                   json_t **out, uint64_t *next, uint64_t *bound, dla_err_t *err)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return DLA_ENOMEM;
+    int rc = lrs_query_each(l, t, tid, q, to_json, arr, next, bound, err);
+    if (rc != DLA_OK) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return DLA_OK;
+}
+
+int lrs_query_each(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
+                   lrs_rec_fn fn, void *ctx, uint64_t *next, uint64_t *bound,
+                   dla_err_t *err)
 {
     int rc = DLA_OK;
     fcur_t fs[8];
     size_t nf = 0;
     dla_cursor_t *sc = NULL;
-    json_t *arr = json_array();
     uint64_t lo = 1, hi = UINT64_MAX;
     int asc = q->ascending;
     *next = 0;
-    if (!arr)
-        return DLA_ENOMEM;
 
     if (q->has_since) {
         uint64_t ms = q->since_us < 0 ? 0 : (uint64_t)q->since_us / 1000 + 1, s;
@@ -451,12 +472,11 @@ int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
                 more = 1;
                 break;
             }
-            json_t *s = lrs_rec_to_json(&h, js, jl);
-            if (!s) {
-                rc = dla_err_set(err, DLA_EIO, "stored statement is unreadable");
+            rc = fn(ctx, &h, js, jl);
+            if (rc != DLA_OK) {
+                dla_err_set(err, rc, "stored statement is unreadable");
                 goto cleanup;
             }
-            json_array_append_new(arr, s);
             count++;
             last_seq = seq;
         }
@@ -474,12 +494,9 @@ int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
     if (more)
         *next = last_seq;
 done:
-    *out = arr;
-    arr = NULL;
 cleanup:
     for (size_t i = 0; i < nf; i++)
         dla_cursor_close(fs[i].c);
     dla_cursor_close(sc);
-    json_decref(arr);
     return rc;
 }

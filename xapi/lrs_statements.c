@@ -529,6 +529,90 @@ static void add_more(lrs_ctx_t *c, json_t *res, const lrs_query_t *q, uint64_t n
     json_object_set_new(res, "more", json_string(url));
 }
 
+/* A growing response buffer (malloc). */
+typedef struct rbuf_s {
+    char *p;
+    size_t len, cap;
+    int oom;
+    uint64_t first_ms;
+} rbuf_t;
+
+static void rb_add(rbuf_t *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 8192;
+        while (nc < b->len + n + 1)
+            nc *= 2;
+        char *np = realloc(b->p, nc);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+/* Appends a stored record as the exact format: its JSON with "stored" (and
+ * "timestamp" when it arrived without one) added before the closing brace. */
+static int rb_record(void *ctx, const lrs_rec_hdr_t *h, const char *js, size_t jl)
+{
+    rbuf_t *b = ctx;
+    char ts[32], tail[96];
+    if (jl < 2 || js[jl - 1] != '}')
+        return DLA_EIO;
+    if (!b->first_ms)
+        b->first_ms = h->stored_ms;
+    lrs_ms_format(h->stored_ms, ts);
+    if (b->p[b->len - 1] != '[')
+        rb_add(b, ",", 1);
+    rb_add(b, js, jl - 1);
+    int n =
+        (h->flags & LRS_REC_NOTS)
+            ? snprintf(tail, sizeof tail, "%s\"stored\":\"%s\",\"timestamp\":\"%s\"}",
+                       jl > 2 ? "," : "", ts, ts)
+            : snprintf(tail, sizeof tail, "%s\"stored\":\"%s\"}", jl > 2 ? "," : "", ts);
+    rb_add(b, tail, (size_t)n);
+    return b->oom ? DLA_ENOMEM : DLA_OK;
+}
+
+static void h_get_exact(lrs_ctx_t *c, const lrs_query_t *q, dla_txn_t *t, int have_tid,
+                        uint32_t tid)
+{
+    rbuf_t b = {NULL, 0, 0, 0, 0};
+    uint64_t next = 0, bound = 0;
+    dla_err_t err = {0};
+    rb_add(&b, "{\"statements\":[", strlen("{\"statements\":["));
+    if (have_tid &&
+        lrs_query_each(c->l, t, tid, q, rb_record, &b, &next, &bound, &err) != DLA_OK) {
+        free(b.p);
+        lrs_fail(c, 500, "query failed: %s", err.msg);
+        return;
+    }
+    json_t *more = json_object();
+    add_more(c, more, q, next, bound);
+    char *mtxt = json_dumps(json_object_get(more, "more"), JSON_ENCODE_ANY);
+    json_decref(more);
+    rb_add(&b, "],\"more\":", strlen("],\"more\":"));
+    if (mtxt)
+        rb_add(&b, mtxt, strlen(mtxt));
+    free(mtxt);
+    rb_add(&b, "}", 1);
+    if (b.oom || !mtxt) {
+        free(b.p);
+        lrs_fail(c, 500, "out of memory");
+        return;
+    }
+    lrs_common_headers(c);
+    set_time_headers(c, b.first_ms ? b.first_ms : lrs_now_ms());
+    dla_resp_body_take(c->req, 200, "application/json", b.p, b.len);
+}
+
 static void h_get(lrs_ctx_t *c)
 {
     int mine;
@@ -638,6 +722,11 @@ static void h_get(lrs_ctx_t *c)
     }
     uint64_t next = 0, bound = 0, last_ms = 0;
     json_t *raw = NULL;
+    if (q.format == DLA_XM_FORMAT_EXACT && !q.attachments) {
+        /* the exact format is the stored text plus stored/timestamp: no parsing */
+        h_get_exact(c, &q, t, have_tid, tid);
+        goto cleanup;
+    }
     if (have_tid) {
         if (lrs_query_run(c->l, t, tid, &q, &raw, &next, &bound, &err) != DLA_OK) {
             lrs_fail(c, 500, "query failed: %s", err.msg);

@@ -262,6 +262,14 @@ int lrs_query_parse(lrs_param_fn get, void *ctx, const char *const *names, size_
 int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
                   json_t **out, uint64_t *next, uint64_t *bound, dla_err_t *err);
 
+/* Same, calling fn for each matching record (header and JSON borrowed from t,
+ * valid during the call); fn returns DLA_OK to go on. */
+typedef int (*lrs_rec_fn)(void *ctx, const lrs_rec_hdr_t *h, const char *json,
+                          size_t len);
+int lrs_query_each(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
+                   lrs_rec_fn fn, void *ctx, uint64_t *next, uint64_t *bound,
+                   dla_err_t *err);
+
 /* ---- lrs_http.c, lrs_statements.c, lrs_docs.c --------------------------------- */
 typedef struct lrs_ctx_s {
     lrs_t *l;
