@@ -53,6 +53,19 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   assert.match(await page.textContent('.who'), /Įstaiga/);
   await check(page, 'landing');
   await L.docShot(page, 'landing-lt');
+  /* what the first page cost: requests, bytes, time until the landing had rendered */
+  const perf = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation').pop();
+    const res = performance.getEntriesByType('resource');
+    const app = res.filter((r) => r.name.includes('/app/'));
+    const api = res.filter((r) => r.name.includes('/api/v1/'));
+    const bytes = [nav, ...app].reduce((n, r) => n + (r.encodedBodySize || 0), 0);
+    const shown = performance.getEntriesByName('dla:view:/')[0];
+    return { ms: Math.round(shown.startTime - nav.startTime), files: app.length + 1,
+      api: api.length, kb: Math.round(bytes / 1024) };
+  });
+  console.log(`# perf: landing rendered ${perf.ms} ms after navigation; ${perf.files} files, ` +
+    `${perf.kb} KiB; ${perf.api} API calls`);
 
   /* profile: first a validation error, then a saved profile */
   await nav(page, '/profile');
@@ -112,9 +125,17 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   assert.equal(await position(page), pos);
   assert.match(await page.textContent('#progress-label'), /Atsakėte į 3 klausimus/);
 
-  /* switch to English mid-diagnostic: the item stays, its text changes language */
+  /* choose (not yet send) an answer, then switch to English mid-item: the item and the
+   * choice stay, the texts change language */
+  await tabTo(page, (a) => a.type === 'radio' && a.name === 'answer', 'the answers');
+  await page.keyboard.press('Space');
+  await page.keyboard.press('ArrowDown');
+  const picked = await page.evaluate(() => document.querySelector('input[name=answer]:checked').value);
+  const stemLt = await page.textContent('.q-stem');
   await switchLang(page, 'en');
   assert.equal(await position(page), pos.replace('Klausimas Nr.', 'Question'));
+  assert.equal(await page.evaluate(() => document.querySelector('input[name=answer]:checked').value), picked);
+  assert.notEqual(await page.textContent('.q-stem'), stemLt);
   assert.match(await page.textContent('#progress-label'), /answered 3 questions/);
   await check(page, 'diagnostic-item');
   await L.docShot(page, 'diagnostic-item-en');

@@ -38,6 +38,7 @@ const ctx = {
   refreshNav,
   render: () => render(true),
   rerender: () => {},
+  fail: (e) => showError(e),
   lang,
 };
 
@@ -100,6 +101,7 @@ async function render(keepFocus) {
   if (seq !== renderSeq) return;
   main.removeAttribute('aria-busy');
   main.dataset.view = ctx.path;
+  performance.mark(`dla:view:${ctx.path}`);
   if (!keepFocus) {
     const h1 = main.querySelector('h1');
     if (h1) {
@@ -177,7 +179,7 @@ async function boot() {
     return;
   }
   try {
-    ctx.me = await model.me();
+    [ctx.me, ctx.fw] = await Promise.all([model.me(), model.framework()]);
   } catch (e) {
     showError(e);
     return;
@@ -186,12 +188,6 @@ async function boot() {
   if (!store.get('lang') && !store.get('launchLang') && ctx.me.locale) {
     await loadLang(pickLang(ctx.me.locale));
     applyStatic();
-  }
-  try {
-    ctx.fw = await model.framework();
-  } catch (e) {
-    showError(e);
-    return;
   }
   window.addEventListener('hashchange', () => {
     if (currentPath()) render(false);

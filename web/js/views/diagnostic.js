@@ -11,15 +11,21 @@ import { currentDiagnostic, pageHeader, buttonLink } from './common.js';
 
 let unsub = null;
 let view = null; /* {diag, item, form, alertSlot, ...} of the item on screen */
+let choice = null; /* {item, option}: chosen but not yet sent, kept across re-renders */
+
+function rememberChoice() {
+  const c = view && view.form.querySelector('input[name=answer]:checked');
+  if (c) choice = { item: view.item.id, option: c.value };
+}
 
 export function leave() {
+  rememberChoice();
   if (unsub) unsub();
   unsub = null;
   view = null;
 }
 
 export async function show(ctx, { stale }) {
-  queue.setLang(lang);
   leave();
   unsub = queue.subscribe((ev) => onQueue(ctx, ev));
   const pend = queue.pending();
@@ -104,6 +110,8 @@ function progressBlock(st) {
 
 function renderItem(ctx, st, preselect) {
   const item = st.item;
+  if (preselect === undefined && choice && choice.item === item.id) preselect = choice.option;
+  choice = null;
   const comp = ctx.fw.competences.find((c) => c.id === item.competence);
   const qn = item.position || st.answered + 1;
   const alertSlot = h('div', { class: 'alert-slot' });
@@ -172,11 +180,16 @@ async function onAnswer(ctx) {
     st = await queue.flush();
   } catch (e) {
     if (e.network) return; /* retry notice shown by onQueue */
-    setBusy(false);
-    throw e;
+    ctx.fail(e); /* e.g. the session has ended: say so (the answer stays queued) */
+    return;
   }
   if (view !== v) return;
-  await after(ctx, st || await model.diagnostic(v.st.id));
+  try {
+    await after(ctx, st || await model.diagnostic(v.st.id));
+  } catch (e) {
+    ctx.fail(e);
+    return;
+  }
   focusQuestion(ctx);
   if (ctx.main.querySelector('#q-number')) ctx.announce(t('diag.savedNext'));
 }
@@ -195,7 +208,7 @@ function onQueue(ctx, ev) {
         await after(ctx, st || await model.diagnostic(v.st.id));
         focusQuestion(ctx);
       } catch (e) {
-        if (!e.network) ctx.render();
+        if (!e.network) ctx.fail(e);
       }
     });
     v.submit.textContent = t('diag.waiting');
@@ -213,7 +226,12 @@ function onQueue(ctx, ev) {
       clear(v.alertSlot);
       queueMicrotask(async () => {
         if (view !== v) return;
-        await after(ctx, await model.diagnostic(v.st.id));
+        try {
+          await after(ctx, await model.diagnostic(v.st.id));
+        } catch (e) {
+          if (!e.network) ctx.fail(e);
+          return;
+        }
         focusQuestion(ctx);
         const slot = ctx.main.querySelector('.alert-slot');
         if (slot) slot.append(h('p', { class: 'notice notice-ok', role: 'status' }, t('diag.net.recovered')));
