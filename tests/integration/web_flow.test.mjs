@@ -216,7 +216,8 @@ test('inside an LMS iframe (another site) it launches and keeps its session', { 
   const lms = http.createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html lang="en"><title>LMS</title><h1>Course</h1>
-      <iframe title="dla" src="${url}" width="900" height="700"></iframe></html>`);
+      <iframe title="dla" src="${url}" width="900" height="700"></iframe>
+      <script>window.msgs = []; addEventListener('message', (e) => window.msgs.push(e.data));</script></html>`);
   });
   await new Promise((ok) => lms.listen(0, '127.0.0.1', ok));
   const page = await L.newPage(b);
@@ -229,6 +230,9 @@ test('inside an LMS iframe (another site) it launches and keeps its session', { 
     await frame.click('nav a[href="#/profile"]');
     await frame.waitForSelector('main[data-view="/profile"]:not([aria-busy]) form.profile-form');
     assert.ok(await frame.evaluate(() => document.documentElement.classList.contains('in-frame')));
+    /* the platform is asked to fit the iframe to the page and to scroll to its top */
+    await page.waitForFunction(() => window.msgs.some((m) => m && m.subject === 'lti.frameResize' && m.height > 700));
+    assert.ok(await page.evaluate(() => window.msgs.some((m) => m && m.subject === 'lti.scrollToTop')));
     assert.deepEqual(page.problems, []);
     await L.docShot(page, 'iframe-en');
   } finally {

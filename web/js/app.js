@@ -5,6 +5,7 @@
 import * as api from './api.js';
 import * as model from './model.js';
 import * as store from './store.js';
+import * as frame from './frame.js';
 import { h, clear, mount } from './dom.js';
 import { t, tx, lang, loadLang, pickLang, applyStatic } from './i18n.js';
 import * as landing from './views/landing.js';
@@ -103,6 +104,7 @@ async function render(keepFocus) {
   main.dataset.view = ctx.path;
   performance.mark(`dla:view:${ctx.path}`);
   if (!keepFocus) {
+    frame.scrollToTop();
     const h1 = main.querySelector('h1');
     if (h1) {
       h1.setAttribute('tabindex', '-1');
@@ -173,7 +175,10 @@ async function boot() {
     ev.preventDefault();
     main.focus();
   });
-  if (window.self !== window.top) document.documentElement.classList.add('in-frame');
+  if (frame.inFrame) {
+    document.documentElement.classList.add('in-frame');
+    frame.watchHeight();
+  }
   if (!api.hasToken()) {
     showNoSession();
     return;
