@@ -119,7 +119,8 @@ int lti_http(const char *method, const char *url, const char *const *headers,
     int rc = DLA_OK;
     memset(resp, 0, sizeof *resp);
     if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
-        return dla_err_set(err, DLA_EINVAL, "url \"%.100s\" is not http(s)", url ? url : "");
+        return dla_err_set(err, DLA_EINVAL, "url \"%.100s\" is not http(s)",
+                           url ? url : "");
     c = curl_easy_init();
     if (!c)
         return dla_err_set(err, DLA_ENOMEM, "curl init failed");

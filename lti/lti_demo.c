@@ -40,9 +40,11 @@ static const persona_t PERSONAS[] = {
     {"learner", "Rūta Petraitienė", "Learner",
      "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner", "lti.demo.learner"},
     {"supervisor", "Tomas Kazlauskas", "Instructor",
-     "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor", "lti.demo.supervisor"},
+     "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+     "lti.demo.supervisor"},
     {"hr", "Asta Jonaitienė", "urn:lti:instrole:ims/lis/Administrator",
-     "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator", "lti.demo.hr"},
+     "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
+     "lti.demo.hr"},
 };
 #define NPERSONAS (sizeof PERSONAS / sizeof PERSONAS[0])
 
@@ -64,30 +66,33 @@ static void h_index(dla_req_t *req, void *ud)
     for (size_t i = 0; rows && i < NPERSONAS; i++)
         rows = dla_arena_sprintf(
             a,
-            "%s<li><h2>%s</h2><p>%s</p><p><a class=\"btn\" href=\"demo/start?persona=%s&amp;"
-            "v=13&amp;lang=%s\">%s</a> <a class=\"btn\" href=\"demo/start?persona=%s&amp;v=11"
+            "%s<li><h2>%s</h2><p>%s</p><p><a class=\"btn\" "
+            "href=\"demo/start?persona=%s&amp;"
+            "v=13&amp;lang=%s\">%s</a> <a class=\"btn\" "
+            "href=\"demo/start?persona=%s&amp;v=11"
             "&amp;lang=%s\">%s</a></p></li>",
             rows, lti_html_escape(a, dla_t(lang, PERSONAS[i].label_key)),
             lti_html_escape(a, PERSONAS[i].name), PERSONAS[i].id, lang,
             lti_html_escape(a, dla_t(lang, "lti.demo.launch13")), PERSONAS[i].id, lang,
             lti_html_escape(a, dla_t(lang, "lti.demo.launch11")));
-    char *page = rows ? dla_arena_sprintf(
-                            a,
-                            "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
-                            "<meta name=\"viewport\" content=\"width=device-width, "
-                            "initial-scale=1\"><base href=\"./\"><title>%s</title><style>"
-                            "body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem "
-                            "auto;padding:0 1rem}li{list-style:none;border:1px solid #ccc;"
-                            "border-radius:6px;padding:0 1rem;margin:1rem 0}a.btn{display:"
-                            "inline-block;padding:.5rem 1rem;background:#0b5394;color:#fff;"
-                            "border-radius:4px;text-decoration:none;margin:.25rem 0}</style>"
-                            "</head><body><main><p><a href=\"demo?lang=%s\" lang=\"%s\">%s</a>"
-                            "</p><h1>%s</h1><p>%s</p><ul>%s</ul></main></body></html>",
-                            lang, lti_html_escape(a, dla_t(lang, "lti.demo.title")), other,
-                            other, strcmp(other, "en") == 0 ? "English" : "Lietuviškai",
-                            lti_html_escape(a, dla_t(lang, "lti.demo.title")),
-                            lti_html_escape(a, dla_t(lang, "lti.demo.intro")), rows)
-                      : NULL;
+    char *page =
+        rows ? dla_arena_sprintf(
+                   a,
+                   "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+                   "<meta name=\"viewport\" content=\"width=device-width, "
+                   "initial-scale=1\"><base href=\"./\"><title>%s</title><style>"
+                   "body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem "
+                   "auto;padding:0 1rem}li{list-style:none;border:1px solid #ccc;"
+                   "border-radius:6px;padding:0 1rem;margin:1rem 0}a.btn{display:"
+                   "inline-block;padding:.5rem 1rem;background:#0b5394;color:#fff;"
+                   "border-radius:4px;text-decoration:none;margin:.25rem 0}</style>"
+                   "</head><body><main><p><a href=\"demo?lang=%s\" lang=\"%s\">%s</a>"
+                   "</p><h1>%s</h1><p>%s</p><ul>%s</ul></main></body></html>",
+                   lang, lti_html_escape(a, dla_t(lang, "lti.demo.title")), other, other,
+                   strcmp(other, "en") == 0 ? "English" : "Lietuviškai",
+                   lti_html_escape(a, dla_t(lang, "lti.demo.title")),
+                   lti_html_escape(a, dla_t(lang, "lti.demo.intro")), rows)
+             : NULL;
     if (!page) {
         dla_resp_error(req, 500, "internal", "out of memory");
         return;
@@ -112,7 +117,8 @@ static void h_start(dla_req_t *req, void *ud)
         lti_params_t f = {0};
         char *ret = dla_arena_sprintf(a, "%s/demo?lang=%s", st->app->base_url, lang);
         char *uid = dla_arena_sprintf(a, "demo-%s", p->id);
-        if (!ret || !uid || lti_params_add(a, &f, "lti_message_type", "basic-lti-launch-request") ||
+        if (!ret || !uid ||
+            lti_params_add(a, &f, "lti_message_type", "basic-lti-launch-request") ||
             lti_params_add(a, &f, "lti_version", "LTI-1p0") ||
             lti_params_add(a, &f, "resource_link_id", "demo-link-11") ||
             lti_params_add(a, &f, "resource_link_title", "dla") ||
@@ -133,11 +139,12 @@ static void h_start(dla_req_t *req, void *ud)
         return;
     }
     char *loc = dla_arena_sprintf(
-        a, "%s?iss=%s&login_hint=%s&target_link_uri=%s&client_id=%s&lti_deployment_id=%s"
-           "&lti_message_hint=%s",
+        a,
+        "%s?iss=%s&login_hint=%s&target_link_uri=%s&client_id=%s&lti_deployment_id=%s"
+        "&lti_message_hint=%s",
         st->login_url, dla_url_encode(a, d->issuer, strlen(d->issuer)), p->id,
-        dla_url_encode(a, st->launch_url, strlen(st->launch_url)), DEMO_CLIENT, DEMO_DEPLOYMENT,
-        lang);
+        dla_url_encode(a, st->launch_url, strlen(st->launch_url)), DEMO_CLIENT,
+        DEMO_DEPLOYMENT, lang);
     if (!loc) {
         dla_resp_error(req, 500, "internal", "out of memory");
         return;
@@ -162,8 +169,8 @@ static void h_auth(dla_req_t *req, void *ud)
     const persona_t *p = persona(dla_req_query(req, "login_hint"));
     const char *lang = lti_lang(dla_req_query(req, "lti_message_hint"));
     if (!cid || strcmp(cid, DEMO_CLIENT) || !ru || strcmp(ru, st->launch_url) || !state ||
-        !nonce || !mode || strcmp(mode, "form_post") || !rt || strcmp(rt, "id_token") || !scope ||
-        strcmp(scope, "openid") || !p) {
+        !nonce || !mode || strcmp(mode, "form_post") || !rt || strcmp(rt, "id_token") ||
+        !scope || strcmp(scope, "openid") || !p) {
         dla_resp_error(req, 400, "invalid_request", "bad OIDC authentication request");
         return;
     }
@@ -173,17 +180,18 @@ static void h_auth(dla_req_t *req, void *ud)
     json_t *pl = json_pack(
         "{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:[s],"
         " s:{s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}}",
-        "iss", d->issuer, "aud", DEMO_CLIENT, "sub", sub, "nonce", nonce, "iat", (json_int_t)now,
-        "exp", (json_int_t)now + 300, "name", p->name,
-        "https://purl.imsglobal.org/spec/lti/claim/message_type", "LtiResourceLinkRequest",
-        "https://purl.imsglobal.org/spec/lti/claim/version", "1.3.0",
-        "https://purl.imsglobal.org/spec/lti/claim/deployment_id", DEMO_DEPLOYMENT,
-        "https://purl.imsglobal.org/spec/lti/claim/target_link_uri", st->launch_url, "locale",
-        lang, "https://purl.imsglobal.org/spec/lti/claim/roles", p->role13,
-        "https://purl.imsglobal.org/spec/lti/claim/resource_link", "id", "demo-link",
-        "https://purl.imsglobal.org/spec/lti/claim/context", "id", "demo-course", "title",
-        "Skaitmeninės kompetencijos", "https://purl.imsglobal.org/spec/lti/claim/launch_presentation",
-        "locale", lang, "return_url", ret ? ret : "",
+        "iss", d->issuer, "aud", DEMO_CLIENT, "sub", sub, "nonce", nonce, "iat",
+        (json_int_t)now, "exp", (json_int_t)now + 300, "name", p->name,
+        "https://purl.imsglobal.org/spec/lti/claim/message_type",
+        "LtiResourceLinkRequest", "https://purl.imsglobal.org/spec/lti/claim/version",
+        "1.3.0", "https://purl.imsglobal.org/spec/lti/claim/deployment_id",
+        DEMO_DEPLOYMENT, "https://purl.imsglobal.org/spec/lti/claim/target_link_uri",
+        st->launch_url, "locale", lang, "https://purl.imsglobal.org/spec/lti/claim/roles",
+        p->role13, "https://purl.imsglobal.org/spec/lti/claim/resource_link", "id",
+        "demo-link", "https://purl.imsglobal.org/spec/lti/claim/context", "id",
+        "demo-course", "title", "Skaitmeninės kompetencijos",
+        "https://purl.imsglobal.org/spec/lti/claim/launch_presentation", "locale", lang,
+        "return_url", ret ? ret : "",
         "https://purl.imsglobal.org/spec/lti/claim/tool_platform", "name", "dla demo LMS",
         "guid", "demo.dla");
     char *jwt = pl ? lti_jwt_sign(pl, d->key, &err) : NULL;
@@ -191,7 +199,8 @@ static void h_auth(dla_req_t *req, void *ud)
     lti_params_t f = {0};
     char *j = jwt ? dla_arena_strdup(a, jwt) : NULL;
     free(jwt);
-    if (!j || lti_params_add(a, &f, "id_token", j) || lti_params_add(a, &f, "state", state)) {
+    if (!j || lti_params_add(a, &f, "id_token", j) ||
+        lti_params_add(a, &f, "state", state)) {
         dla_resp_error(req, 500, "internal", "could not sign the demo id_token");
         return;
     }
@@ -238,7 +247,8 @@ static int demo_secrets(lti_state_t *st, demo_t *d, dla_err_t *err)
     json_decref(j);
     j = json_pack("{s:s, s:s}", "secret", d->secret, "jwk", "");
     json_t *pj = json_loads(priv, 0, NULL);
-    if (!j || !pj || json_object_set_new(j, "jwk", pj) || !(s = json_dumps(j, JSON_COMPACT))) {
+    if (!j || !pj || json_object_set_new(j, "jwk", pj) ||
+        !(s = json_dumps(j, JSON_COMPACT))) {
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
         goto cleanup;
     }
@@ -269,7 +279,8 @@ int lti_demo_init(lti_state_t *st, dla_err_t *err)
         return DLA_OK;
     dla_tenant_t tn;
     if (dla_tenant_get(st->app->store, DEMO_TENANT, &tn) != DLA_OK) {
-        dla_log(DLA_LOG_WARN, "lti: demo LMS disabled: tenant \"demo\" missing (run dla init)");
+        dla_log(DLA_LOG_WARN,
+                "lti: demo LMS disabled: tenant \"demo\" missing (run dla init)");
         return DLA_OK;
     }
     demo_t *d = calloc(1, sizeof *d);
@@ -295,7 +306,8 @@ int lti_demo_init(lti_state_t *st, dla_err_t *err)
     p.jwks = pk ? json_pack("{s:[o]}", "keys", pk) : NULL;
     p.deployments = json_pack("[s]", DEMO_DEPLOYMENT);
     p.created = dla_now();
-    rc = (p.jwks && p.deployments) ? lti_platform_put(st->app->store, &p, err) : DLA_ENOMEM;
+    rc = (p.jwks && p.deployments) ? lti_platform_put(st->app->store, &p, err)
+                                   : DLA_ENOMEM;
     lti_platform_clear(&p);
     if (rc != DLA_OK)
         goto fail;

@@ -32,13 +32,13 @@
 #include "dla_http.h"
 
 /* ---- limits ------------------------------------------------------------------- */
-#define LTI_MAX_FORM (64 * 1024)     /* launch form bodies */
+#define LTI_MAX_FORM (64 * 1024) /* launch form bodies */
 #define LTI_MAX_FORM_PAIRS 400
-#define LTI_MAX_JWT (48 * 1024)      /* compact id_token */
-#define LTI_MAX_POX (64 * 1024)      /* POX XML both ways */
-#define LTI_MAX_FETCH (1024 * 1024)  /* any fetched document */
-#define LTI_MAX_AUTHZ 8192           /* Authorization header */
-#define LTI_OAUTH_WINDOW 300         /* seconds, 1.1 timestamp window */
+#define LTI_MAX_JWT (48 * 1024)     /* compact id_token */
+#define LTI_MAX_POX (64 * 1024)     /* POX XML both ways */
+#define LTI_MAX_FETCH (1024 * 1024) /* any fetched document */
+#define LTI_MAX_AUTHZ 8192          /* Authorization header */
+#define LTI_OAUTH_WINDOW 300        /* seconds, 1.1 timestamp window */
 
 /* ---- OAuth 1.0a (lti_oauth.c) -------------------------------------------------- */
 
@@ -70,6 +70,10 @@ int lti_oauth_parse_header(dla_arena_t *a, const char *hdr, lti_params_t *out,
 char *lti_oauth_signature(dla_arena_t *a, const char *method, const char *url,
                           const lti_params_t *params, const char *secret, dla_err_t *err);
 
+/* The signature base string (RFC 5849 3.4.1) as the verifier builds it. Arena. */
+char *lti_oauth_base_string(dla_arena_t *a, const char *method, const char *url,
+                            const lti_params_t *params, dla_err_t *err);
+
 /* Normalises a URL for the base string: lowercase scheme and host, default port
  * dropped, query and fragment removed. Arena string or NULL when not http(s). */
 char *lti_oauth_base_url(dla_arena_t *a, const char *url);
@@ -82,9 +86,9 @@ int lti_oauth_verify(dla_arena_t *a, const char *method, const char *url,
 /* Adds oauth_consumer_key, oauth_nonce, oauth_timestamp, oauth_version,
  * oauth_signature_method (and oauth_body_hash when body_hash != NULL) to
  * `params`, then oauth_signature. */
-int lti_oauth_sign(dla_arena_t *a, const char *method, const char *url, lti_params_t *params,
-                   const char *key, const char *secret, const char *body_hash,
-                   dla_err_t *err);
+int lti_oauth_sign(dla_arena_t *a, const char *method, const char *url,
+                   lti_params_t *params, const char *key, const char *secret,
+                   const char *body_hash, dla_err_t *err);
 
 /* "OAuth realm=\"\", k=\"v\", ..." from the oauth_* entries of `params`. */
 char *lti_oauth_header(dla_arena_t *a, const lti_params_t *params);
@@ -108,10 +112,10 @@ char *lti_pox_build(lti_pox_op_t op, const char *msg_id, const char *sourcedid,
 typedef struct lti_pox_resp_s {
     char code_major[32]; /* success | processing | failure | unsupported */
     char description[256];
-    char op[64];         /* e.g. replaceResultResponse (from imsx_operationRefIdentifier
-                            or the body's element name) */
+    char op[64]; /* e.g. replaceResultResponse (from imsx_operationRefIdentifier
+                    or the body's element name) */
     int has_score;
-    double score;        /* readResultResponse */
+    double score; /* readResultResponse */
 } lti_pox_resp_t;
 
 /* Parses a response (or, with request = 1, a request: then op is the request
@@ -129,7 +133,8 @@ int lti_jwt_decode(const char *jwt, size_t len, json_t **header, json_t **payloa
 
 /* Verifies `jwt` with `jwk` (RS256 only: the header's alg is checked first).
  * DLA_OK or DLA_EAUTH. */
-int lti_jwt_verify_sig(const char *jwt, size_t len, const cjose_jwk_t *jwk, dla_err_t *err);
+int lti_jwt_verify_sig(const char *jwt, size_t len, const cjose_jwk_t *jwk,
+                       dla_err_t *err);
 
 /* Finds the key with `kid` in a JWKS ({"keys":[...]}); returns a new cjose key
  * (caller releases with cjose_jwk_release) or NULL. Only RSA keys with use "sig"
@@ -137,10 +142,10 @@ int lti_jwt_verify_sig(const char *jwt, size_t len, const cjose_jwk_t *jwk, dla_
 cjose_jwk_t *lti_jwks_find(json_t *jwks, const char *kid);
 
 typedef struct lti_claims_req_s {
-    const char *iss;       /* required issuer */
-    const char *aud;       /* client id that must be in aud */
+    const char *iss; /* required issuer */
+    const char *aud; /* client id that must be in aud */
     int64_t now;
-    int leeway;            /* seconds */
+    int leeway; /* seconds */
 } lti_claims_req_t;
 
 /* Checks iss, aud/azp, exp, iat, nbf. DLA_EAUTH / DLA_EEXPIRED with err. */
@@ -208,9 +213,9 @@ int lti_platform_from_json(json_t *j, lti_platform_t *out);
 
 typedef struct lti_http_resp_s {
     long status;
-    char *body;        /* malloc()ed, NUL-terminated */
+    char *body; /* malloc()ed, NUL-terminated */
     size_t len;
-    char *link_next;   /* malloc()ed Link rel="next" target or NULL */
+    char *link_next; /* malloc()ed Link rel="next" target or NULL */
     char content_type[128];
 } lti_http_resp_t;
 
@@ -229,20 +234,20 @@ typedef struct lti_tokens_s lti_tokens_t;
 typedef struct lti_state_s {
     dla_app_t *app;
     lti_keys_t *keys;
-    int leeway;            /* JWT clock leeway, seconds */
-    int jwks_ttl;          /* platform JWKS cache, seconds */
-    int jwks_refetch_min;  /* min seconds between refetches on an unknown kid */
+    int leeway;           /* JWT clock leeway, seconds */
+    int jwks_ttl;         /* platform JWKS cache, seconds */
+    int jwks_refetch_min; /* min seconds between refetches on an unknown kid */
     int session_ttl;
-    int launch_ttl;        /* grade-service records */
+    int launch_ttl; /* grade-service records */
     int key_overlap;
     int oauth_window;
     json_t *registration_tenants; /* DR allowed tenants (array, borrowed from cfg) */
-    char launch_url[600];  /* <base>/lti/launch */
+    char launch_url[600];         /* <base>/lti/launch */
     char login_url[600];
     char jwks_url[600];
     lti_jwks_cache_t *jwks_cache;
     lti_tokens_t *tokens;
-    void *demo;            /* lti_demo.c state or NULL */
+    void *demo; /* lti_demo.c state or NULL */
 } lti_state_t;
 
 /* Cached platform JWKS: returns a new key for kid (caller releases) or NULL
@@ -276,10 +281,17 @@ void lti_h_login(dla_req_t *req, void *ud);
 void lti_h_launch(dla_req_t *req, void *ud);
 void lti_h_jwks(dla_req_t *req, void *ud);
 
-/* 1.3 launch core shared with the demo and tests: verifies id_token against the
- * state record and registration; on success fills *payload (new) and *plat. */
+/* 1.3 launch core: verifies id_token against the state record (read only) and
+ * the registration; on success fills *payload (new) and *plat. The caller then
+ * consumes the state with lti_consume_launch. */
 int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state,
                         json_t **payload, lti_platform_t *plat, dla_err_t *err);
+
+/* Consumes the login state and records the nonce (and, when rec != NULL, the
+ * launch record: its id into launch_id[64]) in one write transaction.
+ * DLA_ENOTFOUND when the state was already used, DLA_EREPLAY for a used nonce. */
+int lti_consume_launch(lti_state_t *st, const char *state, json_t *payload, json_t *rec,
+                       char *launch_id, dla_err_t *err);
 
 /* ---- selection (lti_select.c) --------------------------------------------------- */
 void lti_select_page(lti_state_t *st, dla_req_t *req, json_t *ctx, const char *lang);

@@ -11,13 +11,29 @@
 
 #include "lti_int.h"
 
+/* cjose's base64url decoder asserts (aborts the process) on some malformed
+ * input, e.g. a length of 4k+1 or stray '=': everything handed to cjose is
+ * checked here first. */
+static int b64url_ok(const char *s, size_t n)
+{
+    if (n % 4 == 1)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
 static json_t *b64_json(const char *s, size_t n, dla_err_t *err, const char *what)
 {
     uint8_t *raw = NULL;
     size_t rlen = 0;
     cjose_err cerr;
     json_error_t jerr;
-    if (n == 0 || !cjose_base64url_decode(s, n, &raw, &rlen, &cerr)) {
+    if (n == 0 || !b64url_ok(s, n) || !cjose_base64url_decode(s, n, &raw, &rlen, &cerr)) {
         dla_err_set(err, DLA_EINVAL, "jwt %s is not base64url", what);
         return NULL;
     }
@@ -39,11 +55,16 @@ int lti_jwt_decode(const char *jwt, size_t len, json_t **header, json_t **payloa
     if (payload)
         *payload = NULL;
     if (len == 0 || len > LTI_MAX_JWT)
-        return dla_err_set(err, DLA_EINVAL, "jwt empty or longer than %d bytes", LTI_MAX_JWT);
+        return dla_err_set(err, DLA_EINVAL, "jwt empty or longer than %d bytes",
+                           LTI_MAX_JWT);
     const char *d1 = memchr(jwt, '.', len);
     const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - jwt)) : NULL;
     if (!d1 || !d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - jwt)))
         return dla_err_set(err, DLA_EINVAL, "jwt must have three parts");
+    if (!b64url_ok(jwt, (size_t)(d1 - jwt)) ||
+        !b64url_ok(d1 + 1, (size_t)(d2 - d1 - 1)) ||
+        !b64url_ok(d2 + 1, len - (size_t)(d2 + 1 - jwt)))
+        return dla_err_set(err, DLA_EINVAL, "jwt parts must be base64url");
     json_t *h = b64_json(jwt, (size_t)(d1 - jwt), err, "header");
     if (!h)
         return DLA_EINVAL;
@@ -60,7 +81,8 @@ int lti_jwt_decode(const char *jwt, size_t len, json_t **header, json_t **payloa
 }
 
 /* Verifies an RS256 signature; the alg is checked from the header first. */
-int lti_jwt_verify_sig(const char *jwt, size_t len, const cjose_jwk_t *jwk, dla_err_t *err)
+int lti_jwt_verify_sig(const char *jwt, size_t len, const cjose_jwk_t *jwk,
+                       dla_err_t *err)
 {
     json_t *h = NULL;
     cjose_jws_t *jws = NULL;
@@ -70,7 +92,8 @@ int lti_jwt_verify_sig(const char *jwt, size_t len, const cjose_jwk_t *jwk, dla_
         return DLA_EAUTH;
     const char *alg = json_string_value(json_object_get(h, "alg"));
     if (!alg || strcmp(alg, "RS256") != 0) {
-        rc = dla_err_set(err, DLA_EAUTH, "jwt alg \"%.16s\" refused: only RS256 is accepted",
+        rc = dla_err_set(err, DLA_EAUTH,
+                         "jwt alg \"%.16s\" refused: only RS256 is accepted",
                          alg ? alg : "(none)");
         goto cleanup;
     }
@@ -120,9 +143,15 @@ cjose_jwk_t *lti_jwks_find(json_t *jwks, const char *kid)
     }
     if (!found || (!kid && nrsa != 1))
         return NULL;
+    const char *n = json_string_value(json_object_get(found, "n"));
+    const char *e = json_string_value(json_object_get(found, "e"));
+    if (!n || !e || !*n || !*e || strlen(n) > 2048 || strlen(e) > 16 ||
+        !b64url_ok(n, strlen(n)) || !b64url_ok(e, strlen(e)))
+        return NULL;
     /* only the public members: a private exponent in a platform JWKS is ignored */
-    json_t *pub = json_pack("{s:s, s:O?, s:O?}", "kty", "RSA", "n",
-                            json_object_get(found, "n"), "e", json_object_get(found, "e"));
+    json_t *pub =
+        json_pack("{s:s, s:O?, s:O?}", "kty", "RSA", "n", json_object_get(found, "n"),
+                  "e", json_object_get(found, "e"));
     if (!pub)
         return NULL;
     char *s = json_dumps(pub, JSON_COMPACT);
@@ -198,7 +227,8 @@ char *lti_jwt_sign(json_t *payload, const cjose_jwk_t *jwk, dla_err_t *err)
     cjose_jws_t *jws = NULL;
     char *plain = NULL, *out = NULL;
     const char *ser = NULL, *kid = jwk ? cjose_jwk_get_kid(jwk, &cerr) : NULL;
-    if (!hdr || !jwk || !cjose_header_set(hdr, CJOSE_HDR_ALG, CJOSE_HDR_ALG_RS256, &cerr) ||
+    if (!hdr || !jwk ||
+        !cjose_header_set(hdr, CJOSE_HDR_ALG, CJOSE_HDR_ALG_RS256, &cerr) ||
         !cjose_header_set(hdr, "typ", "JWT", &cerr) ||
         (kid && !cjose_header_set(hdr, CJOSE_HDR_KID, kid, &cerr))) {
         dla_err_set(err, DLA_ENOMEM, "could not build the jwt header");

@@ -141,8 +141,8 @@ static json_t *new_set_with(json_t *old, cjose_jwk_t *fresh, int64_t now)
         if (i < 4) /* keep a short history */
             json_array_append_new(keys, json_pack("{s:O, s:O, s:I}", "jwk",
                                                   json_object_get(e, "jwk"), "created",
-                                                  json_object_get(e, "created"), "retired",
-                                                  retired));
+                                                  json_object_get(e, "created"),
+                                                  "retired", retired));
     }
     json_int_t gen = json_integer_value(json_object_get(old, "gen")) + 1;
     return json_pack("{s:I, s:o}", "gen", gen, "keys", keys);

@@ -23,60 +23,6 @@
 #define NS_LAUNCH "lti_launch"
 #define CLAIM "https://purl.imsglobal.org/spec/lti/claim/"
 
-/* ---- roles ------------------------------------------------------------------- */
-
-static unsigned role_one(const char *r, size_t n)
-{
-    /* the last segment after '/', '#' or ':' names the role */
-    size_t s = n;
-    while (s > 0 && r[s - 1] != '/' && r[s - 1] != '#' && r[s - 1] != ':')
-        s--;
-    const char *name = r + s;
-    size_t len = n - s;
-    int sys = memmem(r, n, "sysrole", 7) || memmem(r, n, "system/person", 13);
-#define IS(x) (len == sizeof(x) - 1 && strncasecmp(name, x, len) == 0)
-    if (IS("Learner") || IS("Student") || IS("Member") || IS("Prospectivestudent"))
-        return DLA_ROLE_LEARNER;
-    if (IS("Instructor") || IS("TeachingAssistant") || IS("Mentor") || IS("Manager") ||
-        IS("ContentDeveloper") || IS("Faculty") || IS("Staff"))
-        return sys ? 0 : DLA_ROLE_SUPERVISOR;
-    if (IS("Administrator") || IS("SysAdmin") || IS("AccountAdmin"))
-        return sys ? DLA_ROLE_ADMIN : DLA_ROLE_HR;
-#undef IS
-    return 0;
-}
-
-unsigned lti_roles_map11(const char *roles)
-{
-    unsigned out = 0;
-    while (roles && *roles) {
-        while (*roles == ' ' || *roles == ',')
-            roles++;
-        size_t n = strcspn(roles, ",");
-        while (n && roles[n - 1] == ' ')
-            n--;
-        if (n)
-            out |= role_one(roles, n);
-        roles += strcspn(roles, ",");
-    }
-    return out ? out : DLA_ROLE_LEARNER;
-}
-
-unsigned lti_roles_map13(json_t *roles)
-{
-    unsigned out = 0;
-    size_t i;
-    json_t *r;
-    json_array_foreach(roles, i, r)
-    {
-        const char *s = json_string_value(r);
-        /* membership roles may carry a sub-role: ...membership/Instructor#TeachingAssistant */
-        if (s)
-            out |= role_one(s, strlen(s));
-    }
-    return out ? out : DLA_ROLE_LEARNER;
-}
-
 /* ---- launch records ---------------------------------------------------------- */
 
 static int launch_put(lti_state_t *st, dla_txn_t *t, json_t *rec, char *id_out,
@@ -88,8 +34,8 @@ static int launch_put(lti_state_t *st, dla_txn_t *t, json_t *rec, char *id_out,
     char *s = json_dumps(rec, JSON_COMPACT);
     if (!s)
         return dla_err_set(err, DLA_ENOMEM, "out of memory");
-    int rc = dla_ttl_put(t, NS_LAUNCH, id, strlen(id), s, strlen(s), dla_now() + st->launch_ttl,
-                         0, err);
+    int rc = dla_ttl_put(t, NS_LAUNCH, id, strlen(id), s, strlen(s),
+                         dla_now() + st->launch_ttl, 0, err);
     free(s);
     if (rc == DLA_OK)
         snprintf(id_out, 64, "%s", id);
@@ -178,7 +124,8 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     dla_txn_t *t = NULL;
     json_t *rec = NULL;
     char launch_id[64] = "";
-    const char *lang = lti_lang(lti_params_get(p, "launch_presentation_locale"));
+    const char *loc = lti_params_get(p, "launch_presentation_locale");
+    const char *lang = lti_lang(loc ? loc : dla_req_header(req, "Accept-Language"));
     const char *ret = safe_return(lti_params_get(p, "launch_presentation_return_url"));
     const char *mt = lti_params_get(p, "lti_message_type");
     const char *ver = lti_params_get(p, "lti_version");
@@ -203,11 +150,13 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     long long tsv = ts ? strtoll(ts, &end, 10) : 0;
     long long now = (long long)dla_now();
     if (!ts || !*ts || *end || !nonce || !*nonce || strlen(nonce) > 200) {
-        lti_fail(req, 401, lang, "lti.err.bad_signature", ret, "missing oauth_timestamp/nonce");
+        lti_fail(req, 401, lang, "lti.err.bad_signature", ret,
+                 "missing oauth_timestamp/nonce");
         goto cleanup;
     }
     if (tsv < now - st->oauth_window || tsv > now + st->oauth_window) {
-        lti_fail(req, 401, lang, "lti.err.expired_launch", ret, "oauth_timestamp outside window");
+        lti_fail(req, 401, lang, "lti.err.expired_launch", ret,
+                 "oauth_timestamp outside window");
         goto cleanup;
     }
     if (lti_oauth_verify(a, "POST", st->launch_url, p, cons.secret, &err) != DLA_OK) {
@@ -217,7 +166,8 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     const char *user = lti_params_get(p, "user_id");
     const char *rlid = lti_params_get(p, "resource_link_id");
     if (!content_item && (!rlid || !*rlid)) {
-        lti_fail(req, 400, lang, "lti.err.bad_request", ret, "resource_link_id is required");
+        lti_fail(req, 400, lang, "lti.err.bad_request", ret,
+                 "resource_link_id is required");
         goto cleanup;
     }
     if (!user || !*user || strlen(user) >= 256) {
@@ -245,8 +195,8 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     const char *osu = lti_params_get(p, "lis_outcome_service_url");
     const char *sid = lti_params_get(p, "lis_result_sourcedid");
     rec = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "v", "1.1", "tenant", cons.tenant,
-                    "consumer", cons.key, "user", user, "context", ctx, "resource_link_id",
-                    rlid);
+                    "consumer", cons.key, "user", user, "context", ctx,
+                    "resource_link_id", rlid);
     if (rec && osu && sid && safe_return(osu) && strlen(sid) < 1024) {
         json_object_set_new(rec, "outcome_url", json_string(osu));
         json_object_set_new(rec, "sourcedid", json_string(sid));
@@ -264,12 +214,14 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     if (content_item) {
         const char *cir = safe_return(lti_params_get(p, "content_item_return_url"));
         if (!cir) {
-            lti_fail(req, 400, lang, "lti.err.bad_request", NULL, "content_item_return_url");
+            lti_fail(req, 400, lang, "lti.err.bad_request", NULL,
+                     "content_item_return_url");
             goto cleanup;
         }
         const char *data = lti_params_get(p, "data");
-        json_t *sel = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "v", "1.1", "tenant", cons.tenant,
-                                "consumer", cons.key, "return_url", cir, "data", data);
+        json_t *sel =
+            json_pack("{s:s, s:s, s:s, s:s, s:s?}", "v", "1.1", "tenant", cons.tenant,
+                      "consumer", cons.key, "return_url", cir, "data", data);
         lti_select_page(st, req, sel, lang);
         json_decref(sel);
         goto cleanup;
@@ -297,9 +249,16 @@ cleanup:
 
 /* ---- platform JWKS cache --------------------------------------------------------- */
 
+typedef struct jwks_key_s {
+    char kid[128];
+    cjose_jwk_t *k;
+} jwks_key_t;
+
 typedef struct jwks_entry_s {
     char url[512];
     json_t *jwks;
+    jwks_key_t keys[8]; /* imported keys by kid (saves a JWK import per launch) */
+    int nkeys;
     int64_t fetched;
     int64_t last_try;
     struct jwks_entry_s *next;
@@ -310,6 +269,29 @@ struct lti_jwks_cache_s {
     jwks_entry_t *head;
     int n;
 };
+
+static void drop_keys(jwks_entry_t *e)
+{
+    for (int i = 0; i < e->nkeys; i++)
+        cjose_jwk_release(e->keys[i].k);
+    e->nkeys = 0;
+}
+
+/* Key for kid from the entry (caller holds the cache lock): retained, or NULL. */
+static cjose_jwk_t *entry_key(jwks_entry_t *e, const char *kid)
+{
+    cjose_err cerr;
+    for (int i = 0; kid && i < e->nkeys; i++)
+        if (strcmp(e->keys[i].kid, kid) == 0)
+            return cjose_jwk_retain(e->keys[i].k, &cerr);
+    cjose_jwk_t *k = lti_jwks_find(e->jwks, kid);
+    if (k && kid && strlen(kid) < sizeof e->keys[0].kid &&
+        e->nkeys < (int)(sizeof e->keys / sizeof e->keys[0])) {
+        snprintf(e->keys[e->nkeys].kid, sizeof e->keys[0].kid, "%s", kid);
+        e->keys[e->nkeys++].k = cjose_jwk_retain(k, &cerr);
+    }
+    return k;
+}
 
 int lti_jwks_cache_new(lti_jwks_cache_t **out)
 {
@@ -327,6 +309,7 @@ void lti_jwks_cache_free(lti_jwks_cache_t *c)
         return;
     for (jwks_entry_t *e = c->head, *n; e; e = n) {
         n = e->next;
+        drop_keys(e);
         json_decref(e->jwks);
         free(e);
     }
@@ -344,8 +327,8 @@ static json_t *fetch_jwks(const char *url, dla_err_t *err)
     if (r.status == 200)
         j = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, NULL);
     if (!j || !json_is_array(json_object_get(j, "keys"))) {
-        dla_err_set(err, DLA_EUPSTREAM, "platform jwks at %.120s unusable (HTTP %ld)", url,
-                    r.status);
+        dla_err_set(err, DLA_EUPSTREAM, "platform jwks at %.120s unusable (HTTP %ld)",
+                    url, r.status);
         json_decref(j);
         j = NULL;
     }
@@ -371,7 +354,7 @@ cjose_jwk_t *lti_platform_key(lti_state_t *st, const lti_platform_t *p, const ch
     while (e && strcmp(e->url, p->jwks_url) != 0)
         e = e->next;
     if (e && e->jwks && e->fetched + st->jwks_ttl > now)
-        k = lti_jwks_find(e->jwks, kid);
+        k = entry_key(e, kid);
     int may_fetch = !k && (!e || e->last_try + st->jwks_refetch_min <= now ||
                            e->fetched + st->jwks_ttl <= now);
     if (may_fetch && e)
@@ -398,6 +381,7 @@ cjose_jwk_t *lti_platform_key(lti_state_t *st, const lti_platform_t *p, const ch
         c->n++;
     }
     if (e) {
+        drop_keys(e);
         json_decref(e->jwks);
         e->jwks = json_incref(fresh);
         e->fetched = e->last_try = now;
@@ -415,8 +399,8 @@ cjose_jwk_t *lti_platform_key(lti_state_t *st, const lti_platform_t *p, const ch
 static int tlu_ok(lti_state_t *st, const char *u)
 {
     size_t bl = strlen(st->app->base_url);
-    return u && strncmp(u, st->app->base_url, bl) == 0 && (u[bl] == '\0' || u[bl] == '/') &&
-           !strpbrk(u, "\r\n\"<>");
+    return u && strncmp(u, st->app->base_url, bl) == 0 &&
+           (u[bl] == '\0' || u[bl] == '/') && !strpbrk(u, "\r\n\"<>");
 }
 
 void lti_h_login(dla_req_t *req, void *ud)
@@ -431,10 +415,10 @@ void lti_h_login(dla_req_t *req, void *ud)
     const char *body = dla_req_body(req, &blen);
     memset(&plat, 0, sizeof plat);
     const char *method = dla_req_method(req);
-    const char *lang = "lt";
+    const char *lang = lti_lang(dla_req_header(req, "Accept-Language"));
     if (lti_form_params(a, strcmp(method, "POST") == 0 ? body : "",
-                        strcmp(method, "POST") == 0 ? blen : 0, dla_req_query_string(req), &p,
-                        &err) != DLA_OK) {
+                        strcmp(method, "POST") == 0 ? blen : 0, dla_req_query_string(req),
+                        &p, &err) != DLA_OK) {
         lti_fail(req, 400, lang, "lti.err.bad_request", NULL, err.msg);
         return;
     }
@@ -470,18 +454,19 @@ void lti_h_login(dla_req_t *req, void *ud)
         goto cleanup;
     }
     char state[64], nonce[64];
-    if (lti_random_token(state, sizeof state, 24) || lti_random_token(nonce, sizeof nonce, 24)) {
+    if (lti_random_token(state, sizeof state, 24) ||
+        lti_random_token(nonce, sizeof nonce, 24)) {
         lti_fail(req, 500, lang, "lti.err.internal", NULL, "no randomness");
         goto cleanup;
     }
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "iss", plat.issuer, "cid", plat.client_id,
-                            "nonce", nonce, "tlu", tlu);
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "iss", plat.issuer, "cid",
+                            plat.client_id, "nonce", nonce, "tlu", tlu);
     char *rs = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     json_decref(rec);
     rc = rs ? dla_txn_begin(st->app->store, 1, &t, &err) : DLA_ENOMEM;
     if (rc == DLA_OK)
-        rc = dla_ttl_put(t, NS_STATE13, state, strlen(state), rs, strlen(rs), dla_now() + 600,
-                         0, &err);
+        rc = dla_ttl_put(t, NS_STATE13, state, strlen(state), rs, strlen(rs),
+                         dla_now() + 600, 0, &err);
     if (rc == DLA_OK) {
         rc = dla_txn_commit(t, &err);
         t = NULL;
@@ -519,11 +504,12 @@ void lti_h_login(dla_req_t *req, void *ud)
             "try{var f=t==='_parent'?w:(w.frames[t]||w);"
             "window.addEventListener('message',function(e){var d=e.data||{};"
             "if(d.subject==='lti.put_data.response')go();});"
-            "f.postMessage({subject:'lti.put_data',message_id:s,key:'dla_state_'+s,value:s},"
+            "f.postMessage({subject:'lti.put_data',message_id:s,key:'dla_state_'+s,value:"
+            "s},"
             "'*');}catch(x){}setTimeout(go,1500);})();</script>"
             "<noscript><a href=\"%s\">%s</a></noscript></body></html>",
-            lti_js_string(a, storage), state, lti_js_string(a, loc), lti_html_escape(a, loc),
-            dla_t(lang, "lti.continue"));
+            lti_js_string(a, storage), state, lti_js_string(a, loc),
+            lti_html_escape(a, loc), dla_t(lang, "lti.continue"));
         if (page2) {
             dla_resp_body(req, 200, "text/html; charset=utf-8", page2, strlen(page2));
             goto cleanup;
@@ -551,20 +537,17 @@ int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state
     *payload_out = NULL;
     if (!state || !*state || strlen(state) > 128)
         return dla_err_set(err, DLA_ENOTFOUND, "state missing");
-    /* the state is single-use: read and delete in one write transaction */
-    if ((rc = dla_txn_begin(st->app->store, 1, &t, err)) != DLA_OK)
+    /* read only: the state is consumed by lti_consume_launch once all checks pass */
+    if ((rc = dla_txn_begin(st->app->store, 0, &t, err)) != DLA_OK)
         return rc;
     if (dla_ttl_get(t, NS_STATE13, state, strlen(state), now, &v) == DLA_OK)
         srec = json_loadb(v.data, v.len, 0, NULL);
+    dla_txn_abort(t);
+    t = NULL;
     if (!srec) {
         rc = dla_err_set(err, DLA_ENOTFOUND, "unknown or expired state");
         goto cleanup;
     }
-    dla_ttl_del(t, NS_STATE13, state, strlen(state));
-    rc = dla_txn_commit(t, err);
-    t = NULL;
-    if (rc != DLA_OK)
-        goto cleanup;
     if ((rc = lti_jwt_decode(id_token, tlen, &hdr, &payload, err)) != DLA_OK) {
         rc = DLA_EAUTH;
         goto cleanup;
@@ -577,7 +560,8 @@ int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state
     }
     const char *alg = json_string_value(json_object_get(hdr, "alg"));
     if (!alg || strcmp(alg, "RS256") != 0) {
-        rc = dla_err_set(err, DLA_EAUTH, "jwt alg \"%.16s\" refused: only RS256 is accepted",
+        rc = dla_err_set(err, DLA_EAUTH,
+                         "jwt alg \"%.16s\" refused: only RS256 is accepted",
                          alg ? alg : "(none)");
         goto cleanup;
     }
@@ -597,28 +581,6 @@ int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state
         rc = dla_err_set(err, DLA_EREPLAY, "nonce does not match the login");
         goto cleanup;
     }
-    /* the nonce stays used until the token expires */
-    json_int_t exp = json_integer_value(json_object_get(payload, "exp"));
-    char nk[700];
-    int nkl = snprintf(nk, sizeof nk, "%s%c%s", plat->issuer, 0, nonce);
-    if (nkl <= 0 || (size_t)nkl >= sizeof nk) {
-        rc = dla_err_set(err, DLA_EINVAL, "nonce too long");
-        goto cleanup;
-    }
-    if ((rc = dla_txn_begin(st->app->store, 1, &t, err)) != DLA_OK)
-        goto cleanup;
-    rc = dla_ttl_put(t, NS_NONCE13, nk, (size_t)nkl, "1", 1, exp + st->leeway + 1,
-                     DLA_PUT_NOOVERWRITE, err);
-    if (rc == DLA_EEXIST) {
-        rc = dla_err_set(err, DLA_EREPLAY, "nonce already used");
-        goto cleanup;
-    }
-    if (rc == DLA_OK) {
-        rc = dla_txn_commit(t, err);
-        t = NULL;
-    }
-    if (rc != DLA_OK)
-        goto cleanup;
     *payload_out = payload;
     payload = NULL;
 cleanup:
@@ -630,6 +592,42 @@ cleanup:
     json_decref(payload);
     if (rc != DLA_OK)
         lti_platform_clear(plat);
+    return rc;
+}
+
+int lti_consume_launch(lti_state_t *st, const char *state, json_t *payload, json_t *rec,
+                       char *launch_id, dla_err_t *err)
+{
+    dla_txn_t *t = NULL;
+    const char *iss = json_string_value(json_object_get(payload, "iss"));
+    const char *nonce = json_string_value(json_object_get(payload, "nonce"));
+    json_int_t exp = json_integer_value(json_object_get(payload, "exp"));
+    char nk[700];
+    int nkl = snprintf(nk, sizeof nk, "%s%c%s", iss ? iss : "", 0, nonce ? nonce : "");
+    if (nkl <= 0 || (size_t)nkl >= sizeof nk)
+        return dla_err_set(err, DLA_EINVAL, "nonce too long");
+    int rc = dla_txn_begin(st->app->store, 1, &t, err);
+    if (rc != DLA_OK)
+        return rc;
+    /* single use: the state goes, the nonce stays used until the token expires */
+    if (dla_ttl_del(t, NS_STATE13, state, strlen(state)) != DLA_OK) {
+        rc = dla_err_set(err, DLA_ENOTFOUND, "state already used");
+        goto cleanup;
+    }
+    rc = dla_ttl_put(t, NS_NONCE13, nk, (size_t)nkl, "1", 1, exp + st->leeway + 1,
+                     DLA_PUT_NOOVERWRITE, err);
+    if (rc == DLA_EEXIST) {
+        rc = dla_err_set(err, DLA_EREPLAY, "nonce already used");
+        goto cleanup;
+    }
+    if (rc == DLA_OK && rec)
+        rc = launch_put(st, t, rec, launch_id, err);
+    if (rc == DLA_OK) {
+        rc = dla_txn_commit(t, err);
+        t = NULL;
+    }
+cleanup:
+    dla_txn_abort(t);
     return rc;
 }
 
@@ -653,7 +651,7 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     char launch_id[64] = "";
     const char *tok = lti_params_get(p, "id_token");
     const char *state = lti_params_get(p, "state");
-    const char *lang = "lt";
+    const char *lang = lti_lang(dla_req_header(req, "Accept-Language"));
     memset(&plat, 0, sizeof plat);
     int rc = lti_verify_id_token(st, tok, state, &pl, &plat, &err);
     if (rc != DLA_OK) {
@@ -697,36 +695,48 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     }
     json_t *roles = claim(pl, CLAIM "roles");
     if (!json_is_array(roles)) {
-        lti_fail(req, 400, lang, "lti.err.bad_request", ret, "roles claim must be an array");
+        lti_fail(req, 400, lang, "lti.err.bad_request", ret,
+                 "roles claim must be an array");
         goto cleanup;
     }
-    const char *ctx = json_string_value(json_object_get(claim(pl, CLAIM "context"), "id"));
+    const char *ctx =
+        json_string_value(json_object_get(claim(pl, CLAIM "context"), "id"));
     if (dl) {
-        json_t *dls = claim(pl, "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings");
-        const char *rurl = safe_return(json_string_value(json_object_get(dls, "deep_link_return_url")));
+        json_t *dls = claim(
+            pl, "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings");
+        const char *rurl =
+            safe_return(json_string_value(json_object_get(dls, "deep_link_return_url")));
         if (!rurl) {
             lti_fail(req, 400, lang, "lti.err.bad_request", ret, "deep_link_return_url");
             goto cleanup;
         }
-        json_t *sel = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O?, s:b}", "v", "1.3", "tenant",
-                                plat.tenant, "iss", plat.issuer, "cid", plat.client_id,
-                                "deployment", dep, "return_url", rurl, "data",
-                                json_object_get(dls, "data"), "accept_lineitem",
+        json_t *sel = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O?, s:b}", "v", "1.3",
+                                "tenant", plat.tenant, "iss", plat.issuer, "cid",
+                                plat.client_id, "deployment", dep, "return_url", rurl,
+                                "data", json_object_get(dls, "data"), "accept_lineitem",
                                 json_is_true(json_object_get(dls, "accept_lineitem")));
+        if (lti_consume_launch(st, state, pl, NULL, NULL, &err) != DLA_OK) {
+            json_decref(sel);
+            lti_fail(req, 401, lang, "lti.err.replayed", NULL, err.msg);
+            goto cleanup;
+        }
         lti_select_page(st, req, sel, lang);
         json_decref(sel);
         goto cleanup;
     }
-    const char *rlid = json_string_value(json_object_get(claim(pl, CLAIM "resource_link"), "id"));
+    const char *rlid =
+        json_string_value(json_object_get(claim(pl, CLAIM "resource_link"), "id"));
     if (!rlid || !*rlid || strlen(rlid) > 255) {
-        lti_fail(req, 400, lang, "lti.err.bad_request", ret, "resource_link.id is required");
+        lti_fail(req, 400, lang, "lti.err.bad_request", ret,
+                 "resource_link.id is required");
         goto cleanup;
     }
     rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "v", "1.3", "tenant",
-                    plat.tenant, "iss", plat.issuer, "cid", plat.client_id, "deployment", dep,
-                    "sub", sub, "resource_link_id", rlid, "context", ctx);
+                    plat.tenant, "iss", plat.issuer, "cid", plat.client_id, "deployment",
+                    dep, "sub", sub, "resource_link_id", rlid, "context", ctx);
     json_t *ags = claim(pl, "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint");
-    json_t *nrps = claim(pl, "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice");
+    json_t *nrps =
+        claim(pl, "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice");
     if (rec && json_is_object(ags))
         json_object_set(rec, "ags", ags);
     if (rec && json_is_object(nrps))
@@ -734,8 +744,16 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     json_t *rl = claim(pl, CLAIM "resource_link");
     if (rec && json_string_value(json_object_get(rl, "title")))
         json_object_set(rec, "title", json_object_get(rl, "title"));
-    if (!rec || lti_launch_store(st, rec, launch_id, &err) != DLA_OK) {
-        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
+    if (!rec) {
+        lti_fail(req, 500, lang, "lti.err.internal", NULL, "out of memory");
+        goto cleanup;
+    }
+    rc = lti_consume_launch(st, state, pl, rec, launch_id, &err);
+    if (rc != DLA_OK) {
+        lti_fail(req, rc == DLA_EREPLAY || rc == DLA_ENOTFOUND ? 401 : 500, lang,
+                 rc == DLA_EREPLAY || rc == DLA_ENOTFOUND ? "lti.err.replayed"
+                                                          : "lti.err.internal",
+                 NULL, err.msg);
         goto cleanup;
     }
     dla_identity_t id;
@@ -768,19 +786,20 @@ void lti_h_launch(dla_req_t *req, void *ud)
     size_t blen = 0;
     const char *body = dla_req_body(req, &blen);
     const char *ct = dla_req_header(req, "Content-Type");
+    const char *al = lti_lang(dla_req_header(req, "Accept-Language"));
     if (strcmp(dla_req_method(req), "POST") != 0) {
         dla_resp_header(req, "Allow", "POST");
-        lti_fail(req, 405, "lt", "lti.err.post_only", NULL, NULL);
+        lti_fail(req, 405, al, "lti.err.post_only", NULL, NULL);
         return;
     }
     if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
-        lti_fail(req, 415, "lt", "lti.err.bad_request", NULL,
+        lti_fail(req, 415, al, "lti.err.bad_request", NULL,
                  "expected application/x-www-form-urlencoded");
         return;
     }
-    if (lti_form_params(dla_req_arena(req), body, blen, dla_req_query_string(req), &p, &err) !=
-        DLA_OK) {
-        lti_fail(req, 400, "lt", "lti.err.bad_request", NULL, err.msg);
+    if (lti_form_params(dla_req_arena(req), body, blen, dla_req_query_string(req), &p,
+                        &err) != DLA_OK) {
+        lti_fail(req, 400, al, "lti.err.bad_request", NULL, err.msg);
         return;
     }
     /* OAuth parameters may also come in the Authorization header (RFC 5849 3.5.1) */
@@ -788,12 +807,13 @@ void lti_h_launch(dla_req_t *req, void *ud)
     if (authz && strncasecmp(authz, "OAuth ", 6) == 0) {
         lti_params_t hp;
         if (lti_oauth_parse_header(dla_req_arena(req), authz, &hp, &err) != DLA_OK) {
-            lti_fail(req, 400, "lt", "lti.err.bad_signature", NULL, err.msg);
+            lti_fail(req, 400, al, "lti.err.bad_signature", NULL, err.msg);
             return;
         }
         for (size_t i = 0; i < hp.n; i++)
             if (strcmp(hp.v[i].name, "realm") != 0 &&
-                lti_params_add(dla_req_arena(req), &p, hp.v[i].name, hp.v[i].value) != DLA_OK) {
+                lti_params_add(dla_req_arena(req), &p, hp.v[i].name, hp.v[i].value) !=
+                    DLA_OK) {
                 dla_resp_error(req, 500, "internal", "out of memory");
                 return;
             }
@@ -803,10 +823,11 @@ void lti_h_launch(dla_req_t *req, void *ud)
     else if (lti_params_get(&p, "oauth_signature"))
         launch11(st, req, &p);
     else if (lti_params_get(&p, "error"))
-        lti_fail(req, 400, "lt", "lti.err.platform_error", NULL,
+        lti_fail(req, 400, al, "lti.err.platform_error", NULL,
                  lti_params_get(&p, "error_description"));
     else
-        lti_fail(req, 400, "lt", "lti.err.bad_request", NULL, "neither id_token nor oauth_signature");
+        lti_fail(req, 400, al, "lti.err.bad_request", NULL,
+                 "neither id_token nor oauth_signature");
 }
 
 void lti_h_jwks(dla_req_t *req, void *ud)

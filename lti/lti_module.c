@@ -17,78 +17,6 @@
 
 /* ---- helpers --------------------------------------------------------------------- */
 
-int lti_random_token(char *out, size_t cap, size_t nbytes)
-{
-    unsigned char raw[64];
-    if (nbytes > sizeof raw || cap < nbytes * 4 / 3 + 3)
-        return DLA_EINVAL;
-    if (dla_random_bytes(raw, nbytes) != DLA_OK)
-        return DLA_ERR;
-    dla_b64url(raw, nbytes, out);
-    return DLA_OK;
-}
-
-const char *lti_lang(const char *locale)
-{
-    if (locale && (locale[0] == 'e' || locale[0] == 'E') && (locale[1] == 'n' || locale[1] == 'N'))
-        return "en";
-    return "lt";
-}
-
-char *lti_html_escape(dla_arena_t *a, const char *s)
-{
-    size_t n = 0;
-    if (!s)
-        s = "";
-    for (const char *p = s; *p; p++)
-        n += (*p == '&') ? 5 : (*p == '<' || *p == '>') ? 4 : (*p == '"' || *p == '\'') ? 6 : 1;
-    char *o = dla_arena_alloc(a, n + 1), *q = o;
-    if (!o)
-        return NULL;
-    for (const char *p = s; *p; p++) {
-        const char *r = NULL;
-        switch (*p) {
-        case '&': r = "&amp;"; break;
-        case '<': r = "&lt;"; break;
-        case '>': r = "&gt;"; break;
-        case '"': r = "&quot;"; break;
-        case '\'': r = "&#39;"; break;
-        default: *q++ = *p; continue;
-        }
-        size_t l = strlen(r);
-        memcpy(q, r, l);
-        q += l;
-    }
-    *q = '\0';
-    return o;
-}
-
-char *lti_js_string(dla_arena_t *a, const char *s)
-{
-    json_t *j = json_string(s ? s : "");
-    char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-    json_decref(j);
-    if (!d)
-        return NULL;
-    size_t n = 0;
-    for (char *p = d; *p; p++)
-        n += (*p == '<' || *p == '>' || *p == '&') ? 6 : 1;
-    char *o = dla_arena_alloc(a, n + 1), *q = o;
-    if (o) {
-        for (char *p = d; *p; p++) {
-            if (*p == '<' || *p == '>' || *p == '&') {
-                snprintf(q, 7, "\\u%04x", (unsigned)*p);
-                q += 6;
-            } else {
-                *q++ = *p;
-            }
-        }
-        *q = '\0';
-    }
-    free(d);
-    return o;
-}
-
 static const char PAGE_STYLE[] =
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;"
@@ -120,8 +48,10 @@ void lti_fail(dla_req_t *req, int status, const char *lang, const char *key,
     const char *code = strrchr(key, '.') ? strrchr(key, '.') + 1 : key;
     char *page = dla_arena_sprintf(
         a,
-        "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>%s</title>%s"
-        "</head><body><main data-error=\"%s\"><h1>%s</h1><div class=\"box\" role=\"alert\">"
+        "<!doctype html><html lang=\"%s\"><head><meta "
+        "charset=\"utf-8\"><title>%s</title>%s"
+        "</head><body><main data-error=\"%s\"><h1>%s</h1><div class=\"box\" "
+        "role=\"alert\">"
         "<p>%s</p></div><p>%s</p><details><summary>%s</summary><code>%s</code></details>"
         "</main></body></html>",
         lang, lti_html_escape(a, dla_t(lang, "lti.err.title")), PAGE_STYLE, code,
@@ -142,20 +72,22 @@ void lti_autopost(dla_req_t *req, const char *lang, const char *action,
     dla_arena_t *a = dla_req_arena(req);
     char *inputs = dla_arena_strdup(a, "");
     for (size_t i = 0; inputs && i < fields->n; i++)
-        inputs = dla_arena_sprintf(a, "%s<input type=\"hidden\" name=\"%s\" value=\"%s\">",
-                                   inputs, lti_html_escape(a, fields->v[i].name),
-                                   lti_html_escape(a, fields->v[i].value));
+        inputs =
+            dla_arena_sprintf(a, "%s<input type=\"hidden\" name=\"%s\" value=\"%s\">",
+                              inputs, lti_html_escape(a, fields->v[i].name),
+                              lti_html_escape(a, fields->v[i].value));
     char *page =
-        inputs ? dla_arena_sprintf(
-                     a,
-                     "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
-                     "<title>dla</title>%s</head><body>"
-                     "<form id=\"f\" method=\"post\" action=\"%s\">%s"
-                     "<noscript><button type=\"submit\">%s</button></noscript></form>"
-                     "<script>document.getElementById('f').submit();</script></body></html>",
-                     lang, PAGE_STYLE, lti_html_escape(a, action), inputs,
-                     lti_html_escape(a, dla_t(lang, "lti.continue")))
-               : NULL;
+        inputs
+            ? dla_arena_sprintf(
+                  a,
+                  "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+                  "<title>dla</title>%s</head><body>"
+                  "<form id=\"f\" method=\"post\" action=\"%s\">%s"
+                  "<noscript><button type=\"submit\">%s</button></noscript></form>"
+                  "<script>document.getElementById('f').submit();</script></body></html>",
+                  lang, PAGE_STYLE, lti_html_escape(a, action), inputs,
+                  lti_html_escape(a, dla_t(lang, "lti.continue")))
+            : NULL;
     if (!page) {
         dla_resp_error(req, 500, "internal", "out of memory");
         return;
@@ -200,7 +132,8 @@ void lti_offload(dla_req_t *req, dla_handler_fn fn, void *ud)
             __atomic_sub_fetch(&g_offloaded, 1, __ATOMIC_SEQ_CST);
         free(o);
         dla_resp_header(req, "Retry-After", "5");
-        dla_resp_error(req, 503, "busy", "too many LMS calls in progress, try again shortly");
+        dla_resp_error(req, 503, "busy",
+                       "too many LMS calls in progress, try again shortly");
         return;
     }
     o->req = req;
@@ -230,8 +163,8 @@ static int read_int(json_t *sec, const char *name, int def, int lo, int hi, int 
     if (x < lo || x > hi) {
         char path[64];
         snprintf(path, sizeof path, "lti.%s", name);
-        return dla_config_error(cfg, path, err, DLA_ECONFIG, "must be between %d and %d", lo,
-                                hi);
+        return dla_config_error(cfg, path, err, DLA_ECONFIG, "must be between %d and %d",
+                                lo, hi);
     }
     *out = (int)x;
     return DLA_OK;
@@ -239,27 +172,31 @@ static int read_int(json_t *sec, const char *name, int def, int lo, int hi, int 
 
 static int load_config(lti_state_t *st, dla_err_t *err)
 {
-    static const dla_cfg_field_t fields[] = {
-        {"leeway", DLA_CFG_INT, 0},           {"jwks_cache_ttl", DLA_CFG_INT, 0},
-        {"jwks_refetch_interval", DLA_CFG_INT, 0}, {"session_ttl", DLA_CFG_INT, 0},
-        {"launch_ttl", DLA_CFG_INT, 0},       {"key_overlap", DLA_CFG_INT, 0},
-        {"oauth_window", DLA_CFG_INT, 0},     {"registration_tenants", DLA_CFG_ARRAY, 0},
-        {NULL, 0, 0}};
+    static const dla_cfg_field_t fields[] = {{"leeway", DLA_CFG_INT, 0},
+                                             {"jwks_cache_ttl", DLA_CFG_INT, 0},
+                                             {"jwks_refetch_interval", DLA_CFG_INT, 0},
+                                             {"session_ttl", DLA_CFG_INT, 0},
+                                             {"launch_ttl", DLA_CFG_INT, 0},
+                                             {"key_overlap", DLA_CFG_INT, 0},
+                                             {"oauth_window", DLA_CFG_INT, 0},
+                                             {"registration_tenants", DLA_CFG_ARRAY, 0},
+                                             {NULL, 0, 0}};
     const dla_config_t *cfg = st->app->cfg;
     json_t *sec = cfg ? dla_config_section(cfg, "lti") : NULL;
     int rc;
     if (sec && (rc = dla_config_check(cfg, "lti", sec, fields, err)) != DLA_OK)
         return rc;
     if ((rc = read_int(sec, "leeway", 60, 0, 600, &st->leeway, cfg, err)) ||
-        (rc = read_int(sec, "jwks_cache_ttl", 3600, 0, 7 * 86400, &st->jwks_ttl, cfg, err)) ||
-        (rc = read_int(sec, "jwks_refetch_interval", 10, 0, 3600, &st->jwks_refetch_min, cfg,
+        (rc = read_int(sec, "jwks_cache_ttl", 3600, 0, 7 * 86400, &st->jwks_ttl, cfg,
                        err)) ||
-        (rc = read_int(sec, "session_ttl", 8 * 3600, 60, 30 * 86400, &st->session_ttl, cfg,
-                       err)) ||
-        (rc = read_int(sec, "launch_ttl", 90 * 86400, 3600, 365 * 86400, &st->launch_ttl, cfg,
-                       err)) ||
-        (rc = read_int(sec, "key_overlap", 7 * 86400, 0, 90 * 86400, &st->key_overlap, cfg,
-                       err)) ||
+        (rc = read_int(sec, "jwks_refetch_interval", 10, 0, 3600, &st->jwks_refetch_min,
+                       cfg, err)) ||
+        (rc = read_int(sec, "session_ttl", 8 * 3600, 60, 30 * 86400, &st->session_ttl,
+                       cfg, err)) ||
+        (rc = read_int(sec, "launch_ttl", 90 * 86400, 3600, 365 * 86400, &st->launch_ttl,
+                       cfg, err)) ||
+        (rc = read_int(sec, "key_overlap", 7 * 86400, 0, 90 * 86400, &st->key_overlap,
+                       cfg, err)) ||
         (rc = read_int(sec, "oauth_window", 300, 30, 3600, &st->oauth_window, cfg, err)))
         return rc;
     st->registration_tenants = json_object_get(sec, "registration_tenants");
@@ -274,7 +211,8 @@ static int load_config(lti_state_t *st, dla_err_t *err)
     return DLA_OK;
 }
 
-/* ---- life cycle --------------------------------------------------------------------- */
+/* ---- life cycle ---------------------------------------------------------------------
+ */
 
 static void state_free(lti_state_t *st)
 {
@@ -306,19 +244,23 @@ int dla_lti_module_init(dla_app_t *app, dla_err_t *err)
     if ((rc = lti_reg_init(app->store, err)) != DLA_OK ||
         (rc = lti_keys_open(app->store, st->key_overlap, &st->keys, err)) != DLA_OK)
         goto fail;
-    if (lti_jwks_cache_new(&st->jwks_cache) != DLA_OK || lti_tokens_new(&st->tokens) != DLA_OK) {
+    if (lti_jwks_cache_new(&st->jwks_cache) != DLA_OK ||
+        lti_tokens_new(&st->tokens) != DLA_OK) {
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
         goto fail;
     }
     dla_router_t *r = app->router;
-    if (r && ((rc = dla_router_add(r, "GET", "/lti/login", lti_h_login, st, 0, err)) ||
-              (rc = dla_router_add(r, "POST", "/lti/login", lti_h_login, st, LTI_MAX_FORM, err)) ||
-              (rc = dla_router_add(r, "*", "/lti/launch", lti_h_launch, st, LTI_MAX_FORM, err)) ||
-              (rc = dla_router_add(r, "GET", "/lti/jwks", lti_h_jwks, st, 0, err)) ||
-              (rc = dla_router_add(r, "GET", "/lti/register", lti_h_register, st, 0, err)) ||
-              (rc = dla_router_add(r, "POST", "/lti/select", lti_h_select, st, LTI_MAX_FORM,
-                                   err)) ||
-              (rc = dla_router_add(r, "GET", "/api/v1/roster", lti_h_roster, st, 0, err))))
+    if (r &&
+        ((rc = dla_router_add(r, "GET", "/lti/login", lti_h_login, st, 0, err)) ||
+         (rc = dla_router_add(r, "POST", "/lti/login", lti_h_login, st, LTI_MAX_FORM,
+                              err)) ||
+         (rc = dla_router_add(r, "*", "/lti/launch", lti_h_launch, st, LTI_MAX_FORM,
+                              err)) ||
+         (rc = dla_router_add(r, "GET", "/lti/jwks", lti_h_jwks, st, 0, err)) ||
+         (rc = dla_router_add(r, "GET", "/lti/register", lti_h_register, st, 0, err)) ||
+         (rc = dla_router_add(r, "POST", "/lti/select", lti_h_select, st, LTI_MAX_FORM,
+                              err)) ||
+         (rc = dla_router_add(r, "GET", "/api/v1/roster", lti_h_roster, st, 0, err))))
         goto fail;
     if ((rc = lti_demo_init(st, err)) != DLA_OK)
         goto fail;

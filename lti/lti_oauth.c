@@ -69,7 +69,8 @@ int lti_form_params(dla_arena_t *a, const char *body, size_t len, const char *qu
     int rc;
     memset(out, 0, sizeof *out);
     if (len > LTI_MAX_FORM)
-        return dla_err_set(err, DLA_ETOOBIG, "form body larger than %d bytes", LTI_MAX_FORM);
+        return dla_err_set(err, DLA_ETOOBIG, "form body larger than %d bytes",
+                           LTI_MAX_FORM);
     if ((rc = add_form(a, out, body, len, err)) != DLA_OK)
         return rc;
     if (query && *query) {
@@ -124,6 +125,9 @@ int lti_oauth_parse_header(dla_arena_t *a, const char *hdr, lti_params_t *out,
             return dla_err_set(err, DLA_EINVAL, "bad percent-encoding in header");
         if (strlen(name) != dn || strlen(value) != dv)
             return dla_err_set(err, DLA_EINVAL, "NUL byte in header parameter");
+        for (const char *c = name; *c; c++)
+            if (!isalnum((unsigned char)*c) && !strchr("_-.~", *c))
+                return dla_err_set(err, DLA_EINVAL, "bad character in parameter name");
         if (out->n >= 64)
             return dla_err_set(err, DLA_EINVAL, "too many header parameters");
         if (lti_params_add(a, out, name, value) != DLA_OK)
@@ -165,10 +169,13 @@ char *lti_oauth_base_url(dla_arena_t *a, const char *url)
     h[hlen] = '\0';
     char *colon = strrchr(h, ':');
     if (colon && !strchr(colon, ']')) {
-        if ((https && strcmp(colon, ":443") == 0) || (!https && strcmp(colon, ":80") == 0))
+        if ((https && strcmp(colon, ":443") == 0) ||
+            (!https && strcmp(colon, ":80") == 0))
             *colon = '\0';
     }
-    return dla_arena_sprintf(a, "%s://%s%.*s", scheme, h, (int)plen, plen ? rest : "/");
+    if (plen == 0)
+        return dla_arena_sprintf(a, "%s://%s/", scheme, h);
+    return dla_arena_sprintf(a, "%s://%s%.*s", scheme, h, (int)plen, rest);
 }
 
 static void free_argv(char **argv, int argc)
@@ -180,10 +187,11 @@ static void free_argv(char **argv, int argc)
     free(argv);
 }
 
-char *lti_oauth_signature(dla_arena_t *a, const char *method, const char *url,
-                          const lti_params_t *params, const char *secret, dla_err_t *err)
+/* Builds the signature base string (new malloc()ed string, caller frees). */
+static char *base_string(dla_arena_t *a, const char *method, const char *url,
+                         const lti_params_t *params, dla_err_t *err)
 {
-    char **argv = NULL, *ser = NULL, *base = NULL, *key = NULL, *sig = NULL, *out = NULL;
+    char **argv = NULL, *ser = NULL, *base = NULL;
     int argc = 0;
     char *burl = lti_oauth_base_url(a, url);
     if (!burl) {
@@ -211,19 +219,13 @@ char *lti_oauth_signature(dla_arena_t *a, const char *method, const char *url,
         snprintf(argv[argc], n, "%s=%s", pp->name, pp->value);
         argc++;
     }
+    /* liboauth: sort by encoded name, then value; serialise encoded pairs */
     qsort(&argv[1], (size_t)argc - 1, sizeof(char *), oauth_cmpstringp);
     ser = oauth_serialize_url_parameters(argc, argv);
     if (!ser)
         goto nomem;
     base = oauth_catenc(3, method, burl, ser);
-    key = oauth_catenc(2, secret, "");
-    if (!base || !key)
-        goto nomem;
-    sig = oauth_sign_hmac_sha1(base, key);
-    if (!sig)
-        goto nomem;
-    out = dla_arena_strdup(a, sig);
-    if (!out)
+    if (!base)
         goto nomem;
     goto cleanup;
 nomem:
@@ -231,6 +233,30 @@ nomem:
 cleanup:
     free_argv(argv, argc);
     free(ser);
+    return base;
+}
+
+char *lti_oauth_base_string(dla_arena_t *a, const char *method, const char *url,
+                            const lti_params_t *params, dla_err_t *err)
+{
+    char *b = base_string(a, method, url, params, err);
+    char *out = b ? dla_arena_strdup(a, b) : NULL;
+    free(b);
+    return out;
+}
+
+char *lti_oauth_signature(dla_arena_t *a, const char *method, const char *url,
+                          const lti_params_t *params, const char *secret, dla_err_t *err)
+{
+    char *key = NULL, *sig = NULL, *out = NULL;
+    char *base = base_string(a, method, url, params, err);
+    if (!base)
+        return NULL;
+    key = oauth_catenc(2, secret, "");
+    sig = key ? oauth_sign_hmac_sha1(base, key) : NULL;
+    out = sig ? dla_arena_strdup(a, sig) : NULL;
+    if (!out)
+        dla_err_set(err, DLA_ENOMEM, "out of memory");
     free(base);
     free(key);
     free(sig);
@@ -260,9 +286,9 @@ int lti_oauth_verify(dla_arena_t *a, const char *method, const char *url,
     return DLA_OK;
 }
 
-int lti_oauth_sign(dla_arena_t *a, const char *method, const char *url, lti_params_t *params,
-                   const char *key, const char *secret, const char *body_hash,
-                   dla_err_t *err)
+int lti_oauth_sign(dla_arena_t *a, const char *method, const char *url,
+                   lti_params_t *params, const char *key, const char *secret,
+                   const char *body_hash, dla_err_t *err)
 {
     char nonce[48], ts[24];
     if (lti_random_token(nonce, sizeof nonce, 16) != DLA_OK)

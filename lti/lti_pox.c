@@ -15,7 +15,8 @@
 
 #define POX_NS "http://www.imsglobal.org/services/ltiv1p1/xsd/imsoms_v1p0"
 
-static xmlNodePtr child(xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
+static xmlNodePtr child(xmlNodePtr parent, xmlNsPtr ns, const char *name,
+                        const char *text)
 {
     return xmlNewTextChild(parent, ns, BAD_CAST name, text ? BAD_CAST text : NULL);
 }
@@ -137,7 +138,8 @@ int lti_pox_parse(const char *xml, size_t len, int request, lti_pox_resp_t *out,
     if (sourcedid && sourcedid_cap)
         sourcedid[0] = '\0';
     if (len > LTI_MAX_POX)
-        return dla_err_set(err, DLA_ETOOBIG, "outcomes xml larger than %d bytes", LTI_MAX_POX);
+        return dla_err_set(err, DLA_ETOOBIG, "outcomes xml larger than %d bytes",
+                           LTI_MAX_POX);
     if (memmem(xml, len, "<!DOCTYPE", 9) || memmem(xml, len, "<!ENTITY", 8) ||
         memmem(xml, len, "<!doctype", 9))
         return dla_err_set(err, DLA_EINVAL, "outcomes xml must not carry a DTD");
@@ -185,8 +187,8 @@ int lti_pox_parse(const char *xml, size_t len, int request, lti_pox_resp_t *out,
         text_of(ts, buf, sizeof buf);
         if (buf[0]) {
             if (parse_score(buf, &out->score) != 0) {
-                rc = dla_err_set(err, DLA_EINVAL, "score \"%.32s\" is not a number in 0..1",
-                                 buf);
+                rc = dla_err_set(err, DLA_EINVAL,
+                                 "score \"%.32s\" is not a number in 0..1", buf);
                 goto cleanup;
             }
             out->has_score = 1;

@@ -27,16 +27,6 @@ int lti_reg_init(dla_store_t *st, dla_err_t *err)
     return rc;
 }
 
-int lti_strcpy(char *dst, size_t cap, const char *src)
-{
-    size_t n = src ? strlen(src) : 0;
-    if (n >= cap)
-        return DLA_ETOOBIG;
-    memcpy(dst, src ? src : "", n);
-    dst[n] = '\0';
-    return DLA_OK;
-}
-
 /* ---- consumers ----------------------------------------------------------------- */
 
 int lti_consumer_put(dla_store_t *st, const lti_consumer_t *c, dla_err_t *err)
@@ -63,8 +53,9 @@ static int consumer_from(const void *data, size_t len, lti_consumer_t *out)
     json_t *j = json_loadb(data, len, 0, NULL);
     int rc = DLA_EINVAL;
     memset(out, 0, sizeof *out);
-    if (j && lti_strcpy(out->key, sizeof out->key,
-                        json_string_value(json_object_get(j, "key"))) == DLA_OK &&
+    if (j &&
+        lti_strcpy(out->key, sizeof out->key,
+                   json_string_value(json_object_get(j, "key"))) == DLA_OK &&
         lti_strcpy(out->secret, sizeof out->secret,
                    json_string_value(json_object_get(j, "secret"))) == DLA_OK &&
         lti_strcpy(out->tenant, sizeof out->tenant,
@@ -185,7 +176,8 @@ int lti_platform_put(dla_store_t *st, const lti_platform_t *p, dla_err_t *err)
     char *key = pkey(p->issuer, p->client_id, &klen);
     json_t *j = lti_platform_json(p, 1);
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    int rc = (key && s) ? dla_txn_begin(st, 1, &t, err) : dla_err_set(err, DLA_ENOMEM, "oom");
+    int rc =
+        (key && s) ? dla_txn_begin(st, 1, &t, err) : dla_err_set(err, DLA_ENOMEM, "oom");
     if (rc == DLA_OK)
         rc = dla_kv_put(t, g_db_platform, key, klen, s, strlen(s), 0, err);
     if (rc == DLA_OK) {
@@ -365,7 +357,8 @@ static int cmd_consumer(dla_app_t *app, int argc, char **argv)
         const char *tenant = optv(o, no, "tenant"), *key = optv(o, no, "key");
         const char *secret = optv(o, no, "secret");
         if (!tenant || !key)
-            return fail(js, "usage", "usage: dla consumer add --tenant T --key K [--secret S]");
+            return fail(js, "usage",
+                        "usage: dla consumer add --tenant T --key K [--secret S]");
         if (dla_tenant_get(app->store, tenant, &tn) != DLA_OK)
             return fail(js, "unknown_tenant", "unknown tenant");
         if (!secret) {
@@ -373,15 +366,17 @@ static int cmd_consumer(dla_app_t *app, int argc, char **argv)
                 return fail(js, "internal", "no randomness");
             secret = gen;
         }
-        if (lti_strcpy(c.key, sizeof c.key, key) || lti_strcpy(c.secret, sizeof c.secret, secret) ||
+        if (lti_strcpy(c.key, sizeof c.key, key) ||
+            lti_strcpy(c.secret, sizeof c.secret, secret) ||
             lti_strcpy(c.tenant, sizeof c.tenant, tenant) || !*key || strlen(secret) < 8)
             return fail(js, "invalid", "key must be 1..255 bytes, secret 8..255 bytes");
         c.created = dla_now();
         if (lti_consumer_put(app->store, &c, &err) != DLA_OK)
             return fail(js, "store", err.msg);
-        return emit(js, json_pack("{s:s, s:s, s:s}", "tenant", c.tenant, "key", c.key, "secret",
-                                  c.secret),
-                     "consumer added");
+        return emit(js,
+                    json_pack("{s:s, s:s, s:s}", "tenant", c.tenant, "key", c.key,
+                              "secret", c.secret),
+                    "consumer added");
     }
     if (strcmp(sub, "remove") == 0) {
         const char *key = optv(o, no, "key");
@@ -389,7 +384,8 @@ static int cmd_consumer(dla_app_t *app, int argc, char **argv)
             return fail(js, "usage", "usage: dla consumer remove --key K");
         if (lti_consumer_del(app->store, key) != DLA_OK)
             return fail(js, "not_found", "no such consumer");
-        return emit(js, json_pack("{s:s, s:b}", "key", key, "removed", 1), "consumer removed");
+        return emit(js, json_pack("{s:s, s:b}", "key", key, "removed", 1),
+                    "consumer removed");
     }
     if (strcmp(sub, "list") == 0) {
         /* the store offers no listing by prefix for this db beyond a cursor */
@@ -407,8 +403,8 @@ static int cmd_consumer(dla_app_t *app, int argc, char **argv)
                     continue;
                 if (tenant && strcmp(tenant, cc.tenant) != 0)
                     continue;
-                json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "key", cc.key, "tenant",
-                                                     cc.tenant, "created",
+                json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "key", cc.key,
+                                                     "tenant", cc.tenant, "created",
                                                      (json_int_t)cc.created));
                 if (!js)
                     printf("%s\t%s\n", cc.tenant, cc.key);
@@ -423,8 +419,8 @@ static int cmd_consumer(dla_app_t *app, int argc, char **argv)
 
 static int cmd_platform(dla_app_t *app, int argc, char **argv)
 {
-    opt_t o[] = {{"tenant", NULL},    {"issuer", NULL},   {"client-id", NULL},
-                 {"auth-url", NULL},  {"token-url", NULL}, {"jwks-url", NULL},
+    opt_t o[] = {{"tenant", NULL},       {"issuer", NULL},    {"client-id", NULL},
+                 {"auth-url", NULL},     {"token-url", NULL}, {"jwks-url", NULL},
                  {"auth-audience", NULL}};
     size_t no = sizeof o / sizeof o[0];
     int js = 0;
@@ -475,15 +471,18 @@ static int cmd_platform(dla_app_t *app, int argc, char **argv)
     } else if (strcmp(sub, "remove") == 0) {
         const char *iss = optv(o, no, "issuer"), *cid = optv(o, no, "client-id");
         if (!iss || !cid) {
-            rc = fail(js, "usage", "usage: dla platform remove --issuer URL --client-id ID");
+            rc = fail(js, "usage",
+                      "usage: dla platform remove --issuer URL --client-id ID");
             goto done;
         }
         if (lti_platform_del(app->store, iss, cid) != DLA_OK) {
             rc = fail(js, "not_found", "no such platform");
             goto done;
         }
-        rc = emit(js, json_pack("{s:s, s:s, s:b}", "issuer", iss, "client_id", cid, "removed", 1),
-                  "platform removed");
+        rc = emit(
+            js,
+            json_pack("{s:s, s:s, s:b}", "issuer", iss, "client_id", cid, "removed", 1),
+            "platform removed");
     } else if (strcmp(sub, "list") == 0) {
         dla_txn_t *t = NULL;
         dla_cursor_t *c = NULL;
@@ -554,14 +553,16 @@ static int cmd_grade(dla_app_t *app, int argc, char **argv)
     const char *tok = optv(o, no, "token"), *sc = optv(o, no, "score");
     const char *op = optv(o, no, "op") ? optv(o, no, "op") : "replace";
     if (!tok || (strcmp(op, "replace") == 0 && !sc))
-        return fail(js, "usage", "usage: dla grade --token T --score 0..1 [--op replace|read|delete]");
+        return fail(js, "usage",
+                    "usage: dla grade --token T --score 0..1 [--op replace|read|delete]");
     if (!st || dla_session_get(app->store, tok, &sess) != DLA_OK)
         return fail(js, "not_found", "unknown or expired session");
     double score = sc ? strtod(sc, NULL) : 0.0;
     if (strcmp(op, "replace") == 0) {
         if (lti_grade(st, &sess, score, optv(o, no, "comment"), &err) != DLA_OK)
             return fail(js, "grade_failed", err.msg);
-        return emit(js, json_pack("{s:s, s:f}", "sent", "replace", "score", score), "grade sent");
+        return emit(js, json_pack("{s:s, s:f}", "sent", "replace", "score", score),
+                    "grade sent");
     }
     json_t *rec = lti_launch_load(st, sess.launch);
     lti_pox_resp_t resp;
@@ -584,14 +585,17 @@ static int cmd_grade(dla_app_t *app, int argc, char **argv)
 const dla_cli_cmd_t *dla_lti_cli_commands(void)
 {
     static const dla_cli_cmd_t cmds[] = {
-        {"consumer", "consumer add --tenant T --key K [--secret S] | list | remove --key K",
+        {"consumer",
+         "consumer add --tenant T --key K [--secret S] | list | remove --key K",
          cmd_consumer},
         {"platform",
-         "platform add --tenant T --issuer URL --client-id ID --auth-url URL --token-url URL "
+         "platform add --tenant T --issuer URL --client-id ID --auth-url URL --token-url "
+         "URL "
          "--jwks-url URL --deployment ID... | list | remove --issuer URL --client-id ID",
          cmd_platform},
         {"key", "key rotate | list   (the LTI tool's signing keys)", cmd_key},
-        {"grade", "grade --token T --score 0..1 [--op replace|read|delete]   (resend to the LMS)",
+        {"grade",
+         "grade --token T --score 0..1 [--op replace|read|delete]   (resend to the LMS)",
          cmd_grade},
         {NULL, NULL, NULL}};
     return cmds;

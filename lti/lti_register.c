@@ -54,9 +54,9 @@ static json_t *tool_registration(lti_state_t *st, const char *lang)
     return json_pack(
         "{s:s, s:[s], s:[s,s], s:s, s:[s], s:s, s:s, s:s, s:s, s:s,"
         " s:{s:s, s:s, s:s, s:{s:s}, s:[s,s,s,s], s:[{s:s},{s:s, s:s, s:[s,s]}]}}",
-        "application_type", "web", "response_types", "id_token", "grant_types", "implicit",
-        "client_credentials", "initiate_login_uri", st->login_url, "redirect_uris",
-        st->launch_url, "client_name", "dla", "jwks_uri", st->jwks_url,
+        "application_type", "web", "response_types", "id_token", "grant_types",
+        "implicit", "client_credentials", "initiate_login_uri", st->login_url,
+        "redirect_uris", st->launch_url, "client_name", "dla", "jwks_uri", st->jwks_url,
         "token_endpoint_auth_method", "private_key_jwt", "logo_uri", "", "scope",
         "https://purl.imsglobal.org/spec/lti-ags/scope/score "
         "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem "
@@ -64,9 +64,10 @@ static json_t *tool_registration(lti_state_t *st, const char *lang)
         "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
         "https://purl.imsglobal.org/spec/lti-tool-configuration", "domain", domain,
         "description", dla_t(lang, "lti.register.description"), "target_link_uri", sel,
-        "custom_parameters", "dla_item", "diagnostic", "claims", "iss", "sub", "name", "locale",
-        "messages", "type", "LtiResourceLinkRequest", "type", "LtiDeepLinkingRequest",
-        "target_link_uri", sel, "placements", "ContentArea", "link_selection");
+        "custom_parameters", "dla_item", "diagnostic", "claims", "iss", "sub", "name",
+        "locale", "messages", "type", "LtiResourceLinkRequest", "type",
+        "LtiDeepLinkingRequest", "target_link_uri", sel, "placements", "ContentArea",
+        "link_selection");
 }
 
 static void done_page(dla_req_t *req, const char *lang, int ok, const char *detail)
@@ -82,7 +83,8 @@ static void done_page(dla_req_t *req, const char *lang, int ok, const char *deta
         "{subject:'org.imsglobal.lti.close'},'*');}"
         "document.getElementById('close').onclick=closeReg;%s</script></body></html>",
         lang, lti_html_escape(a, title), ok ? "ok" : "failed", lti_html_escape(a, title),
-        lti_html_escape(a, detail ? detail : ""), lti_html_escape(a, dla_t(lang, "lti.close")),
+        lti_html_escape(a, detail ? detail : ""),
+        lti_html_escape(a, dla_t(lang, "lti.close")),
         ok ? "setTimeout(closeReg,2500);" : "");
     if (!page) {
         dla_resp_error(req, 500, "internal", "out of memory");
@@ -138,14 +140,16 @@ static void register_work(dla_req_t *req, void *ud)
         done_page(req, lang, 0, "platform configuration lacks issuer or endpoints");
         goto cleanup;
     }
-    if (url_host(iss, h1, sizeof h1) || url_host(cfg_url, h2, sizeof h2) || strcmp(h1, h2)) {
+    if (url_host(iss, h1, sizeof h1) || url_host(cfg_url, h2, sizeof h2) ||
+        strcmp(h1, h2)) {
         done_page(req, lang, 0, "issuer and configuration URL are on different hosts");
         goto cleanup;
     }
     reg = tool_registration(st, lang);
     body = reg ? json_dumps(reg, JSON_COMPACT) : NULL;
-    char *auth = rtok ? dla_arena_sprintf(dla_req_arena(req), "Authorization: Bearer %s", rtok)
-                      : NULL;
+    char *auth =
+        rtok ? dla_arena_sprintf(dla_req_arena(req), "Authorization: Bearer %s", rtok)
+             : NULL;
     const char *hdr[] = {"Content-Type: application/json", "Accept: application/json",
                          auth, NULL};
     if (!body || (rtok && (!auth || strpbrk(rtok, "\r\n")))) {
@@ -156,13 +160,16 @@ static void register_work(dla_req_t *req, void *ud)
         done_page(req, lang, 0, err.msg);
         goto cleanup;
     }
-    ans = (r.status == 200 || r.status == 201) ? json_loadb(r.body, r.len, 0, NULL) : NULL;
+    ans =
+        (r.status == 200 || r.status == 201) ? json_loadb(r.body, r.len, 0, NULL) : NULL;
     const char *cid = json_string_value(json_object_get(ans, "client_id"));
-    json_t *tc = json_object_get(ans, "https://purl.imsglobal.org/spec/lti-tool-configuration");
+    json_t *tc =
+        json_object_get(ans, "https://purl.imsglobal.org/spec/lti-tool-configuration");
     const char *dep = json_string_value(json_object_get(tc, "deployment_id"));
     if (!cid) {
         char msg[200];
-        snprintf(msg, sizeof msg, "the platform refused the registration (HTTP %ld)", r.status);
+        snprintf(msg, sizeof msg, "the platform refused the registration (HTTP %ld)",
+                 r.status);
         done_page(req, lang, 0, msg);
         goto cleanup;
     }

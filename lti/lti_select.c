@@ -43,7 +43,8 @@ void lti_select_page(lti_state_t *st, dla_req_t *req, json_t *ctx, const char *l
                  ? dla_txn_begin(st->app->store, 1, &t, &err)
                  : DLA_ENOMEM;
     if (rc == DLA_OK)
-        rc = dla_ttl_put(t, NS_SEL, id, strlen(id), s, strlen(s), dla_now() + 1800, 0, &err);
+        rc = dla_ttl_put(t, NS_SEL, id, strlen(id), s, strlen(s), dla_now() + 1800, 0,
+                         &err);
     if (rc == DLA_OK) {
         rc = dla_txn_commit(t, &err);
         t = NULL;
@@ -63,21 +64,22 @@ void lti_select_page(lti_state_t *st, dla_req_t *req, json_t *ctx, const char *l
             list, ITEMS[i].id, i == 0 ? " checked" : "",
             lti_html_escape(a, dla_t(lang, ITEMS[i].title_key)),
             lti_html_escape(a, dla_t(lang, ITEMS[i].text_key)));
-    char *page = list ? dla_arena_sprintf(
-                            a,
-                            "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
-                            "<meta name=\"viewport\" content=\"width=device-width, "
-                            "initial-scale=1\"><title>%s</title><style>body{font-family:"
-                            "system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 "
-                            "1rem}li{margin:.75rem 0;list-style:none}</style></head><body>"
-                            "<main><h1>%s</h1><form method=\"post\" action=\"%s/lti/select\">"
-                            "<input type=\"hidden\" name=\"sel\" value=\"%s\"><ul>%s</ul>"
-                            "<button type=\"submit\">%s</button></form></main></body></html>",
-                            lang, lti_html_escape(a, dla_t(lang, "lti.select.title")),
-                            lti_html_escape(a, dla_t(lang, "lti.select.title")),
-                            lti_html_escape(a, st->app->base_url), id, list,
-                            lti_html_escape(a, dla_t(lang, "lti.select.submit")))
-                      : NULL;
+    char *page =
+        list ? dla_arena_sprintf(
+                   a,
+                   "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+                   "<meta name=\"viewport\" content=\"width=device-width, "
+                   "initial-scale=1\"><title>%s</title><style>body{font-family:"
+                   "system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 "
+                   "1rem}li{margin:.75rem 0;list-style:none}</style></head><body>"
+                   "<main><h1>%s</h1><form method=\"post\" action=\"%s/lti/select\">"
+                   "<input type=\"hidden\" name=\"sel\" value=\"%s\"><ul>%s</ul>"
+                   "<button type=\"submit\">%s</button></form></main></body></html>",
+                   lang, lti_html_escape(a, dla_t(lang, "lti.select.title")),
+                   lti_html_escape(a, dla_t(lang, "lti.select.title")),
+                   lti_html_escape(a, st->app->base_url), id, list,
+                   lti_html_escape(a, dla_t(lang, "lti.select.submit")))
+             : NULL;
     if (!page) {
         dla_resp_error(req, 500, "internal", "out of memory");
         return;
@@ -98,14 +100,14 @@ static json_t *dl_item(lti_state_t *st, const item_t *it, const char *lang, int 
 {
     char url[700];
     snprintf(url, sizeof url, "%s/lti/launch", st->app->base_url);
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "type", "ltiResourceLink", "url",
-                          url, "title", dla_t(lang, it->title_key), "text",
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "type", "ltiResourceLink",
+                          "url", url, "title", dla_t(lang, it->title_key), "text",
                           dla_t(lang, it->text_key), "custom", "dla_item", it->id);
     if (j && it->graded && lineitem)
         json_object_set_new(j, "lineItem",
-                            json_pack("{s:i, s:s, s:s, s:s}", "scoreMaximum", 100, "label",
-                                      dla_t(lang, it->title_key), "resourceId", it->id, "tag",
-                                      "dla"));
+                            json_pack("{s:i, s:s, s:s, s:s}", "scoreMaximum", 100,
+                                      "label", dla_t(lang, it->title_key), "resourceId",
+                                      it->id, "tag", "dla"));
     return j;
 }
 
@@ -113,16 +115,17 @@ static json_t *ci_item(lti_state_t *st, const item_t *it, const char *lang)
 {
     char url[700];
     snprintf(url, sizeof url, "%s/lti/launch", st->app->base_url);
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:{s:[s]}}", "@type",
-                          "LtiLinkItem", "mediaType", "application/vnd.ims.lti.v1.ltilink", "url",
-                          url, "title", dla_t(lang, it->title_key), "text",
-                          dla_t(lang, it->text_key), "custom", "dla_item", it->id,
-                          "placementAdvice", "presentationDocumentTarget", "iframe");
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:{s:[s]}}", "@type", "LtiLinkItem",
+        "mediaType", "application/vnd.ims.lti.v1.ltilink", "url", url, "title",
+        dla_t(lang, it->title_key), "text", dla_t(lang, it->text_key), "custom",
+        "dla_item", it->id, "placementAdvice", "presentationDocumentTarget", "iframe");
     if (j && it->graded)
         json_object_set_new(j, "lineItem",
-                            json_pack("{s:s, s:s, s:{s:s, s:f}}", "@type", "LineItem", "label",
-                                      dla_t(lang, it->title_key), "scoreConstraints", "@type",
-                                      "NumericLimits", "normalMaximum", 100.0));
+                            json_pack("{s:s, s:s, s:{s:s, s:f}}", "@type", "LineItem",
+                                      "label", dla_t(lang, it->title_key),
+                                      "scoreConstraints", "@type", "NumericLimits",
+                                      "normalMaximum", 100.0));
     return j;
 }
 
@@ -154,11 +157,12 @@ static void respond13(lti_state_t *st, dla_req_t *req, json_t *ctx, json_t *item
     int64_t now = dla_now();
     lti_random_token(nonce, sizeof nonce, 16);
     json_t *pl = json_pack(
-        "{s:O, s:O, s:I, s:I, s:s, s:s, s:s, s:O, s:O}", "iss", json_object_get(ctx, "cid"),
-        "aud", json_object_get(ctx, "iss"), "iat", (json_int_t)now, "exp", (json_int_t)now + 600,
-        "nonce", nonce, "https://purl.imsglobal.org/spec/lti/claim/message_type",
-        "LtiDeepLinkingResponse", "https://purl.imsglobal.org/spec/lti/claim/version", "1.3.0",
-        "https://purl.imsglobal.org/spec/lti/claim/deployment_id",
+        "{s:O, s:O, s:I, s:I, s:s, s:s, s:s, s:O, s:O}", "iss",
+        json_object_get(ctx, "cid"), "aud", json_object_get(ctx, "iss"), "iat",
+        (json_int_t)now, "exp", (json_int_t)now + 600, "nonce", nonce,
+        "https://purl.imsglobal.org/spec/lti/claim/message_type",
+        "LtiDeepLinkingResponse", "https://purl.imsglobal.org/spec/lti/claim/version",
+        "1.3.0", "https://purl.imsglobal.org/spec/lti/claim/deployment_id",
         json_object_get(ctx, "deployment"),
         "https://purl.imsglobal.org/spec/lti-dl/claim/content_items", items);
     json_t *data = json_object_get(ctx, "data");
@@ -190,13 +194,15 @@ static void respond11(lti_state_t *st, dla_req_t *req, json_t *ctx, json_t *item
     dla_arena_t *a = dla_req_arena(req);
     lti_consumer_t cons;
     const char *ret = json_string_value(json_object_get(ctx, "return_url"));
-    if (lti_consumer_get(st->app->store, json_string_value(json_object_get(ctx, "consumer")),
+    if (lti_consumer_get(st->app->store,
+                         json_string_value(json_object_get(ctx, "consumer")),
                          &cons) != DLA_OK) {
         lti_fail(req, 400, lang, "lti.err.unknown_consumer", NULL, NULL);
         return;
     }
-    json_t *graph = json_pack("{s:s, s:O}", "@context",
-                              "http://purl.imsglobal.org/ctx/lti/v1/ContentItem", "@graph", items);
+    json_t *graph =
+        json_pack("{s:s, s:O}", "@context",
+                  "http://purl.imsglobal.org/ctx/lti/v1/ContentItem", "@graph", items);
     char *ci = graph ? json_dumps(graph, JSON_COMPACT) : NULL;
     json_decref(graph);
     char *cia = ci ? dla_arena_strdup(a, ci) : NULL;
@@ -217,7 +223,8 @@ static void respond11(lti_state_t *st, dla_req_t *req, json_t *ctx, json_t *item
         dla_resp_error(req, 500, "internal", "out of memory");
         return;
     }
-    if (lti_oauth_sign(a, "POST", ret, &sp, cons.key, cons.secret, NULL, &err) != DLA_OK) {
+    if (lti_oauth_sign(a, "POST", ret, &sp, cons.key, cons.secret, NULL, &err) !=
+        DLA_OK) {
         lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
         return;
     }
@@ -238,7 +245,8 @@ void lti_h_select(dla_req_t *req, void *ud)
     }
     json_t *ctx = take_sel(st, lti_params_get(&p, "sel"));
     if (!ctx) {
-        lti_fail(req, 400, "lt", "lti.err.state", NULL, "selection expired or already used");
+        lti_fail(req, 400, "lt", "lti.err.state", NULL,
+                 "selection expired or already used");
         return;
     }
     const char *lang = lti_lang(json_string_value(json_object_get(ctx, "lang")));

@@ -15,7 +15,8 @@
 #include "lti_int.h"
 
 #define AGS_SCOPE "https://purl.imsglobal.org/spec/lti-ags/scope/"
-#define NRPS_SCOPE "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+#define NRPS_SCOPE                                                                       \
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 
 /* ---- token cache ------------------------------------------------------------------ */
 
@@ -73,9 +74,9 @@ static int access_token(lti_state_t *st, const lti_platform_t *p, const char *sc
     char jti[48];
     lti_random_token(jti, sizeof jti, 18);
     const char *aud = p->auth_audience[0] ? p->auth_audience : p->token_url;
-    json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "iss", p->client_id, "sub",
-                               p->client_id, "aud", aud, "iat", (json_int_t)now, "exp",
-                               (json_int_t)now + 300, "jti", jti);
+    json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "iss", p->client_id,
+                               "sub", p->client_id, "aud", aud, "iat", (json_int_t)now,
+                               "exp", (json_int_t)now + 300, "jti", jti);
     cjose_jwk_t *k = lti_keys_current(st->keys);
     char *assertion = claims && k ? lti_jwt_sign(claims, k, err) : NULL;
     json_decref(claims);
@@ -84,13 +85,14 @@ static int access_token(lti_state_t *st, const lti_platform_t *p, const char *sc
     if (!assertion)
         return DLA_ERR;
     dla_arena_t *a = dla_arena_new(4096);
-    char *body = a ? dla_arena_sprintf(
-                         a,
-                         "grant_type=client_credentials&client_assertion_type=urn%%3Aietf%%3A"
-                         "params%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
-                         "&client_assertion=%s&scope=%s",
-                         assertion, dla_url_encode(a, scope, strlen(scope)))
-                   : NULL;
+    char *body =
+        a ? dla_arena_sprintf(
+                a,
+                "grant_type=client_credentials&client_assertion_type=urn%%3Aietf%%3A"
+                "params%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
+                "&client_assertion=%s&scope=%s",
+                assertion, dla_url_encode(a, scope, strlen(scope)))
+          : NULL;
     free(assertion);
     if (!body) {
         dla_arena_destroy(a);
@@ -148,7 +150,8 @@ static int rec_platform(lti_state_t *st, json_t *rec, lti_platform_t *p, dla_err
 {
     if (lti_platform_get(st->app->store, json_string_value(json_object_get(rec, "iss")),
                          json_string_value(json_object_get(rec, "cid")), p) != DLA_OK)
-        return dla_err_set(err, DLA_ENOTFOUND, "platform of the launch is no longer registered");
+        return dla_err_set(err, DLA_ENOTFOUND,
+                           "platform of the launch is no longer registered");
     return DLA_OK;
 }
 
@@ -207,8 +210,8 @@ static char *find_or_create_lineitem(lti_state_t *st, json_t *rec, const char *l
     const char *rlid = json_string_value(json_object_get(rec, "resource_link_id"));
     char auth[2100];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
-    const char *hdr[] = {auth, "Accept: application/vnd.ims.lis.v2.lineitemcontainer+json",
-                         NULL};
+    const char *hdr[] = {
+        auth, "Accept: application/vnd.ims.lis.v2.lineitemcontainer+json", NULL};
     lti_http_resp_t r;
     char *found = NULL;
     if (lti_http("GET", lineitems, hdr, NULL, 0, &r, err) != DLA_OK)
@@ -231,9 +234,9 @@ static char *find_or_create_lineitem(lti_state_t *st, json_t *rec, const char *l
     json_decref(arr);
     if (found)
         return found;
-    json_t *nl = json_pack("{s:i, s:s, s:s, s:s, s:s?}", "scoreMaximum", 100, "label",
-                           "DigComp", "resourceId", "diagnostic", "tag", "dla",
-                           "resourceLinkId", rlid);
+    json_t *nl =
+        json_pack("{s:i, s:s, s:s, s:s, s:s?}", "scoreMaximum", 100, "label", "DigComp",
+                  "resourceId", "diagnostic", "tag", "dla", "resourceLinkId", rlid);
     char *body = nl ? json_dumps(nl, JSON_COMPACT) : NULL;
     json_decref(nl);
     if (!body) {
@@ -246,8 +249,8 @@ static char *find_or_create_lineitem(lti_state_t *st, json_t *rec, const char *l
     free(body);
     if (rc != DLA_OK)
         return NULL;
-    json_t *created = (r.status == 200 || r.status == 201) ? json_loadb(r.body, r.len, 0, NULL)
-                                                           : NULL;
+    json_t *created =
+        (r.status == 200 || r.status == 201) ? json_loadb(r.body, r.len, 0, NULL) : NULL;
     const char *id = json_string_value(json_object_get(created, "id"));
     if (id)
         found = strdup(id);
@@ -271,14 +274,17 @@ int lti_ags_score(lti_state_t *st, json_t *rec, double score, const char *commen
     if (!ags || (!lineitem && !lineitems))
         return dla_err_set(err, DLA_ENOTFOUND, "the launch carried no grade service");
     if (!has_scope(ags, AGS_SCOPE "score"))
-        return dla_err_set(err, DLA_EFORBIDDEN, "the platform did not grant the score scope");
+        return dla_err_set(err, DLA_EFORBIDDEN,
+                           "the platform did not grant the score scope");
     if ((rc = rec_platform(st, rec, &p, err)) != DLA_OK)
         return rc;
     snprintf(scope, sizeof scope, "%s%s", AGS_SCOPE "score",
-             !lineitem && has_scope(ags, AGS_SCOPE "lineitem") ? " " AGS_SCOPE "lineitem" : "");
+             !lineitem && has_scope(ags, AGS_SCOPE "lineitem") ? " " AGS_SCOPE "lineitem"
+                                                               : "");
     if ((rc = access_token(st, &p, scope, tok, err)) != DLA_OK)
         goto cleanup;
-    li = lineitem ? strdup(lineitem) : find_or_create_lineitem(st, rec, lineitems, tok, err);
+    li = lineitem ? strdup(lineitem)
+                  : find_or_create_lineitem(st, rec, lineitems, tok, err);
     if (!li) {
         rc = err && err->code ? err->code : DLA_EUPSTREAM;
         goto cleanup;
@@ -286,10 +292,11 @@ int lti_ags_score(lti_state_t *st, json_t *rec, double score, const char *commen
     surl = scores_url(li);
     char ts[40];
     score_timestamp(ts);
-    json_t *sj = json_pack("{s:s, s:f, s:i, s:s, s:s, s:s}", "userId",
-                           json_string_value(json_object_get(rec, "sub")), "scoreGiven",
-                           score * 100.0, "scoreMaximum", 100, "activityProgress", "Completed",
-                           "gradingProgress", "FullyGraded", "timestamp", ts);
+    json_t *sj =
+        json_pack("{s:s, s:f, s:i, s:s, s:s, s:s}", "userId",
+                  json_string_value(json_object_get(rec, "sub")), "scoreGiven",
+                  score * 100.0, "scoreMaximum", 100, "activityProgress", "Completed",
+                  "gradingProgress", "FullyGraded", "timestamp", ts);
     if (sj && comment)
         json_object_set_new(sj, "comment", json_string(comment));
     body = sj ? json_dumps(sj, JSON_COMPACT) : NULL;
@@ -300,13 +307,14 @@ int lti_ags_score(lti_state_t *st, json_t *rec, double score, const char *commen
     }
     char auth[2100];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
-    const char *hdr[] = {auth, "Content-Type: application/vnd.ims.lis.v1.score+json", NULL};
+    const char *hdr[] = {auth, "Content-Type: application/vnd.ims.lis.v1.score+json",
+                         NULL};
     lti_http_resp_t r;
     if ((rc = lti_http("POST", surl, hdr, body, strlen(body), &r, err)) != DLA_OK)
         goto cleanup;
     if (r.status < 200 || r.status > 299)
-        rc = dla_err_set(err, DLA_EUPSTREAM, "score rejected with HTTP %ld: %.120s", r.status,
-                         r.body);
+        rc = dla_err_set(err, DLA_EUPSTREAM, "score rejected with HTTP %ld: %.120s",
+                         r.status, r.body);
     lti_http_resp_free(&r);
 cleanup:
     free(li);
@@ -321,8 +329,8 @@ cleanup:
 int lti_nrps_members(lti_state_t *st, json_t *rec, json_t **out, dla_err_t *err)
 {
     lti_platform_t p;
-    const char *url =
-        json_string_value(json_object_get(json_object_get(rec, "nrps"), "context_memberships_url"));
+    const char *url = json_string_value(
+        json_object_get(json_object_get(rec, "nrps"), "context_memberships_url"));
     char tok[2048];
     int rc;
     *out = NULL;
@@ -336,8 +344,8 @@ int lti_nrps_members(lti_state_t *st, json_t *rec, json_t **out, dla_err_t *err)
         goto cleanup;
     char auth[2100];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
-    const char *hdr[] = {auth, "Accept: application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
-                         NULL};
+    const char *hdr[] = {
+        auth, "Accept: application/vnd.ims.lti-nrps.v2.membershipcontainer+json", NULL};
     for (int page = 0; next && page < 100; page++) {
         lti_http_resp_t r;
         if ((rc = lti_http("GET", next, hdr, NULL, 0, &r, err)) != DLA_OK)
@@ -401,7 +409,8 @@ static void roster_work(dla_req_t *req, void *ud)
     json_t *rec = lti_launch_load(st, sess.launch);
     if (!rec || !json_object_get(rec, "nrps")) {
         json_decref(rec);
-        dla_resp_error(req, 404, "no_roster", "the LMS did not offer a course roster for this launch");
+        dla_resp_error(req, 404, "no_roster",
+                       "the LMS did not offer a course roster for this launch");
         return;
     }
     json_t *members = NULL;
@@ -425,19 +434,22 @@ static void roster_work(dla_req_t *req, void *ud)
         dla_role_format(lti_roles_map13(roles), rbuf, sizeof rbuf);
         json_array_append_new(
             out, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:O?}", "user_id", dla_uid,
-                           "lti_user_id", uid, "name", json_string_value(json_object_get(m, "name")),
-                           "email", json_string_value(json_object_get(m, "email")), "status",
+                           "lti_user_id", uid, "name",
+                           json_string_value(json_object_get(m, "name")), "email",
+                           json_string_value(json_object_get(m, "email")), "status",
                            json_string_value(json_object_get(m, "status")), "roles", rbuf,
                            "lti_roles", roles));
     }
-    json_t *resp = json_pack("{s:s?, s:o}", "context", json_string_value(json_object_get(rec, "context")),
-                             "members", out);
+    json_t *resp =
+        json_pack("{s:s?, s:o}", "context",
+                  json_string_value(json_object_get(rec, "context")), "members", out);
     json_decref(members);
     json_decref(rec);
     dla_resp_json(req, 200, resp);
 }
 
-/* ---- LTI 1.1 Basic Outcomes --------------------------------------------------------- */
+/* ---- LTI 1.1 Basic Outcomes ---------------------------------------------------------
+ */
 
 int lti_outcome_send(lti_state_t *st, json_t *rec, lti_pox_op_t op, double score,
                      lti_pox_resp_t *resp, dla_err_t *err)
@@ -450,7 +462,8 @@ int lti_outcome_send(lti_state_t *st, json_t *rec, lti_pox_op_t op, double score
     int rc;
     if (!url || !sid)
         return dla_err_set(err, DLA_ENOTFOUND, "the launch carried no outcome service");
-    if (lti_consumer_get(st->app->store, json_string_value(json_object_get(rec, "consumer")),
+    if (lti_consumer_get(st->app->store,
+                         json_string_value(json_object_get(rec, "consumer")),
                          &cons) != DLA_OK)
         return dla_err_set(err, DLA_ENOTFOUND, "the consumer of the launch was removed");
     lti_random_token(msgid, sizeof msgid, 12);
@@ -467,7 +480,8 @@ int lti_outcome_send(lti_state_t *st, json_t *rec, lti_pox_op_t op, double score
     }
     if (q && (rc = lti_form_params(a, "", 0, q + 1, &sp, err)) != DLA_OK)
         goto cleanup;
-    if ((rc = lti_oauth_sign(a, "POST", url, &sp, cons.key, cons.secret, bh, err)) != DLA_OK)
+    if ((rc = lti_oauth_sign(a, "POST", url, &sp, cons.key, cons.secret, bh, err)) !=
+        DLA_OK)
         goto cleanup;
     char *authz = lti_oauth_header(a, &sp);
     char *ah = authz ? dla_arena_sprintf(a, "Authorization: %s", authz) : NULL;
@@ -480,7 +494,8 @@ int lti_outcome_send(lti_state_t *st, json_t *rec, lti_pox_op_t op, double score
     if ((rc = lti_http("POST", url, hdr, xml, len, &r, err)) != DLA_OK)
         goto cleanup;
     if (r.status != 200) {
-        rc = dla_err_set(err, DLA_EUPSTREAM, "outcomes service answered HTTP %ld", r.status);
+        rc = dla_err_set(err, DLA_EUPSTREAM, "outcomes service answered HTTP %ld",
+                         r.status);
     } else if ((rc = lti_pox_parse(r.body, r.len, 0, resp, NULL, 0, err)) == DLA_OK &&
                strcmp(resp->code_major, "success") != 0) {
         rc = dla_err_set(err, DLA_EUPSTREAM, "outcomes service answered %s: %.100s",
@@ -493,7 +508,8 @@ cleanup:
     return rc;
 }
 
-/* ---- the grade sink ------------------------------------------------------------------ */
+/* ---- the grade sink ------------------------------------------------------------------
+ */
 
 int lti_grade(void *ctx, const dla_session_t *sess, double score, const char *comment,
               dla_err_t *err)
