@@ -181,6 +181,9 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   await check(page, 'landing-done');
   await nav(page, '/profile');
   await check(page, 'profile');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.waitForTimeout(100);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'profile fits 360 px');
   await page.close();
 });
 

@@ -15,7 +15,8 @@ export const SRC = process.env.DLA_SOURCE_DIR || path.resolve(here, '../..');
 const BIN = process.env.DLA_BIN || path.join(SRC, 'build/asan/dla');
 const nodeModules = process.env.NODE_PATH || path.join(SRC, 'tests/node_modules');
 const require = createRequire(path.join(nodeModules, 'noop.js'));
-export const CHROMIUM = '/usr/bin/chromium';
+/* Debian's Chromium; DLA_CHROMIUM only to try the skip path (point it at nothing) */
+export const CHROMIUM = process.env.DLA_CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = process.env.DLA_ARTIFACTS ?
   path.join(process.env.DLA_ARTIFACTS, 'web') : path.join(SRC, 'tests/artifacts/web');
 
