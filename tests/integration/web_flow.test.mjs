@@ -184,6 +184,22 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   await page.setViewportSize({ width: 360, height: 740 });
   await page.waitForTimeout(100);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'profile fits 360 px');
+
+  /* later, a new diagnostic: the previous results stay visible until it is finished */
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await nav(page, '/diagnostic');
+  await page.click('main button.btn-secondary');
+  await page.waitForSelector('input[name=answer]');
+  await answerByKeyboard(page, 0);
+  const after = await apiGet(srv.base, tok, 'diagnostics');
+  assert.equal(after.diagnostics.length, 2);
+  assert.equal(after.diagnostics[0].state, 'in_progress');
+  await nav(page, '/results');
+  assert.match(await page.textContent('main .notice-info'), /started a new diagnostic \(answered 1 question\)/);
+  assert.equal(await page.$$eval('.results-table tbody tr', (r) => r.length), 26);
+  await check(page, 'results-while-new');
+  await nav(page, '/');
+  assert.ok(await page.$('main a[href="#/results"]'), 'the landing links the previous results');
   await page.close();
 });
 

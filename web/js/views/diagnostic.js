@@ -45,7 +45,7 @@ export async function show(ctx, { stale }) {
     }
     return;
   }
-  const diag = await currentDiagnostic(ctx);
+  const diag = await currentDiagnostic();
   if (stale()) return;
   if (!diag) {
     renderIntro(ctx);
@@ -92,9 +92,28 @@ function renderIntro(ctx) {
 }
 
 function renderFinished(ctx, st) {
+  const again = h('button', { type: 'button', class: 'btn btn-secondary' }, t('diag.done.again'));
+  const err = h('div', { class: 'alert-slot' });
+  again.addEventListener('click', async () => {
+    again.disabled = true;
+    clear(err);
+    try {
+      await after(ctx, await model.startDiagnostic(lang()));
+      focusQuestion(ctx);
+    } catch (e) {
+      again.disabled = false;
+      err.append(h('div', { class: 'notice notice-error', role: 'alert' },
+        h('p', {}, e.network ? t('diag.err.startNetwork') : t('diag.err.start', { detail: e.message }))));
+    }
+  });
   mount(ctx.main,
-    ...pageHeader(ctx, 'diag.done.title', {}, t('diag.done.lead', { n: st.answered })),
-    h('div', { class: 'btn-row' }, buttonLink('#/results', t('diag.done.results'))));
+    ...pageHeader(ctx, 'diag.done.title', {}, st.answered ? t('diag.done.lead', { n: st.answered })
+      : t('diag.done.leadPlain')),
+    h('div', { class: 'btn-row' }, buttonLink('#/results', t('diag.done.results'))),
+    h('h2', {}, t('diag.done.againTitle')),
+    h('p', {}, t('diag.done.againBody')),
+    err,
+    h('div', { class: 'btn-row' }, again));
 }
 
 function progressBlock(st) {
