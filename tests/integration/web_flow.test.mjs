@@ -226,6 +226,10 @@ test('supervisor: sees their own diagnostic, no team dashboard; intro in both la
 });
 
 test('no session: a clear page in both languages', { skip, timeout: 30000 }, async () => {
+  /* the shell is served with the strict CSP the UI is written for */
+  const r = await fetch(`${srv.base}/app/`);
+  assert.match(r.headers.get('content-security-policy') || '', /default-src 'self'.*script-src 'self'/);
+  assert.doesNotMatch(r.headers.get('content-security-policy'), /unsafe-inline|unsafe-eval/);
   const page = await L.newPage(b);
   await page.goto(`${srv.base}/app/`);
   await page.waitForSelector('main[data-view="nosession"] h1');
