@@ -21,6 +21,7 @@ test('server cut mid-diagnostic: retry message, answer lands, nothing lost', { s
     await page.click('main button.btn');
     await page.waitForSelector('input[name=answer]');
     await answerByKeyboard(page, 1);
+    assert.match(await page.textContent('#progress-label'), /^Atsakėte į 1 klausimą\. Liko maždaug \d+ klausim/);
     await answerByKeyboard(page, 2);
     const diagId = (await apiGet(srv.base, tok, 'diagnostics')).diagnostics[0].id;
     const itemBefore = (await apiGet(srv.base, tok, `diagnostics/${diagId}`)).item.id;
