@@ -1,7 +1,7 @@
 /* landing.js - after the launch: who I am, my institution, what dla will do, and the
  * one next step that fits where the learner is. */
 
-import { h, clear, mount } from '../dom.js';
+import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import * as model from '../model.js';
 import { diagnostics, pageHeader, roleName, buttonLink } from './common.js';

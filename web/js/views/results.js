@@ -1,8 +1,8 @@
 /* results.js - levels per area and competence with their likely range: a chart, the
  * same data as a table, what each level means, and what comes next. */
 
-import { h, clear, mount } from '../dom.js';
-import { t, tx, lang } from '../i18n.js';
+import { h, mount } from '../dom.js';
+import { t, tx } from '../i18n.js';
 import * as model from '../model.js';
 import { drawChart } from '../chart.js';
 import { diagnostics, pageHeader, buttonLink } from './common.js';
