@@ -162,6 +162,8 @@ function render(ctx, res, prof, active) {
         h('li', {}, t('results.next.profile')),
         h('li', {}, t('results.next.repeat'))),
       h('div', { class: 'btn-row' }, buttonLink('#/profile', t('results.next.toProfile'), false),
+        h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => window.print() },
+          t('results.next.print')),
         active ? null : buttonLink('#/diagnostic', t('results.next.again'), false))),
     res.review.length ? h('section', { 'aria-labelledby': 'review-h' },
       h('h2', { id: 'review-h' }, t('results.review.heading')),
