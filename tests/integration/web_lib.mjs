@@ -206,7 +206,7 @@ export async function shot(page, name) {
  * copied into docs/screenshots/ when DLA_UPDATE_SCREENSHOTS=1. */
 export async function docShot(page, name, scrollTo) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  if (scrollTo) await page.locator(scrollTo).first().scrollIntoViewIfNeeded();
+  if (scrollTo) await page.evaluate((sel) => document.querySelector(sel).scrollIntoView({ block: 'start' }), scrollTo);
   else await page.evaluate(() => window.scrollTo(0, 0));
   const file = path.join(ARTIFACTS, `doc-${name}.png`);
   await page.screenshot({ path: file });

@@ -148,7 +148,7 @@ function renderItem(ctx, st, preselect) {
       h('span', { class: 'q-stem' }, tx(item.stem))),
     fieldErr, radios);
   const submit = h('button', { type: 'submit', class: 'btn' }, t('diag.answer'));
-  const form = h('form', { class: 'item-form', novalidate: true }, fieldset,
+  const form = h('form', { class: 'item-form', novalidate: true, 'data-item': item.id }, fieldset,
     h('div', { class: 'btn-row' }, submit,
       h('a', { href: '#/', class: 'btn btn-secondary' }, t('diag.pause'))));
   form.addEventListener('submit', (ev) => {
