@@ -125,7 +125,8 @@ function render(ctx, res, prof, active) {
         lo: res.overall.lo, hi: res.overall.hi,
       })) : null) : null,
     res.notice ? h('p', { class: 'notice notice-info' }, tx(res.notice)) : null,
-    sortedAreas.length > 1 ? h('p', {}, t('results.summary', {
+    sortedAreas.length > 1 && sortedAreas[0].level > sortedAreas[sortedAreas.length - 1].level
+      ? h('p', {}, t('results.summary', {
       strong: areaTitle(sortedAreas[0].id),
       grow: areaTitle(sortedAreas[sortedAreas.length - 1].id),
     })) : null,
