@@ -141,7 +141,7 @@ function render(ctx, res, prof, active) {
         ev.preventDefault();
         document.getElementById('results-table-h').focus();
       } }, t('results.toTable')))),
-    h('section', { 'aria-labelledby': 'results-table-h' },
+    h('section', {},
       h('h2', { id: 'results-table-h', tabindex: '-1' }, t('results.table.heading')),
       h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'results-table-h' },
         table)),
