@@ -247,7 +247,8 @@ typedef struct lti_state_s {
     char jwks_url[600];
     lti_jwks_cache_t *jwks_cache;
     lti_tokens_t *tokens;
-    void *demo; /* lti_demo.c state or NULL */
+    void *demo;                      /* lti_demo.c state or NULL */
+    struct lti_demo_svc_s *demo_svc; /* lti_demo_svc.c state or NULL */
 } lti_state_t;
 
 /* Cached platform JWKS: returns a new key for kid (caller releases) or NULL
@@ -316,6 +317,10 @@ int lti_nrps_members(lti_state_t *st, json_t *rec, json_t **out, dla_err_t *err)
 void lti_h_register(dla_req_t *req, void *ud);
 int lti_demo_init(lti_state_t *st, dla_err_t *err);
 void lti_demo_fini(lti_state_t *st);
+typedef struct lti_demo_svc_s lti_demo_svc_t;
+/* The demo LMS's token, AGS, NRPS, Outcomes and gradebook routes (in memory). */
+int lti_demo_svc_init(lti_state_t *st, const char *secret, dla_err_t *err);
+void lti_demo_svc_free(lti_state_t *st);
 
 /* Suspends `req` and runs fn(req, ud) on a short-lived thread, which answers and
  * resumes it (503 when too many are in flight). For handlers that call the LMS. */
