@@ -214,7 +214,15 @@ static char *find_or_create_lineitem(lti_state_t *st, json_t *rec, const char *l
         auth, "Accept: application/vnd.ims.lis.v2.lineitemcontainer+json", NULL};
     lti_http_resp_t r;
     char *found = NULL;
-    if (lti_http("GET", lineitems, hdr, NULL, 0, &r, err) != DLA_OK)
+    /* narrow the search to the launch's resource link (AGS container filter) */
+    dla_arena_t *qa = dla_arena_new(1024);
+    char *enc = qa && rlid ? dla_url_encode(qa, rlid, strlen(rlid)) : NULL;
+    char *url = enc ? dla_arena_sprintf(qa, "%s%sresource_link_id=%s", lineitems,
+                                        strchr(lineitems, '?') ? "&" : "?", enc)
+                    : NULL;
+    int hrc = lti_http("GET", url ? url : lineitems, hdr, NULL, 0, &r, err);
+    dla_arena_destroy(qa);
+    if (hrc != DLA_OK)
         return NULL;
     json_t *arr = r.status == 200 ? json_loadb(r.body, r.len, 0, NULL) : NULL;
     lti_http_resp_free(&r);
