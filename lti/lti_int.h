@@ -74,6 +74,11 @@ char *lti_oauth_signature(dla_arena_t *a, const char *method, const char *url,
 char *lti_oauth_base_string(dla_arena_t *a, const char *method, const char *url,
                             const lti_params_t *params, dla_err_t *err);
 
+/* The same, built literally as the recipe says (oauth_cmpstringp sort and
+ * oauth_serialize_url_parameters): slower, the oracle for tests and fuzzing. */
+char *lti_oauth_base_string_recipe(dla_arena_t *a, const char *method, const char *url,
+                                   const lti_params_t *params, dla_err_t *err);
+
 /* Normalises a URL for the base string: lowercase scheme and host, default port
  * dropped, query and fragment removed. Arena string or NULL when not http(s). */
 char *lti_oauth_base_url(dla_arena_t *a, const char *url);
