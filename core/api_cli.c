@@ -1,8 +1,10 @@
 /* api_cli.c - diagnostic commands: `dla simulate`, `dla items check|import|calibrate`,
  * `dla frameworks list|export|import`. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api_int.h"
 #include "diag_int.h"
@@ -30,6 +32,89 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 }
 
 /* ---- simulate ------------------------------------------------------------------ */
+
+/* Thread CPU time: the engine's own cost, not time lost to other processes on a
+ * shared machine (wall-clock p99 is printed too). */
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Times the engine step of a live diagnostic: record the answer (posterior
+ * update and moments) and choose the next item with exposure control, on
+ * simulated examinees. Prints JSON lines for tests/bench. */
+static int bench_select(api_t *a, const dla_diag_bank_t *bank, int examinees, uint64_t seed)
+{
+    dla_cat_bank_t cb = dla_diag_bank_cat(bank);
+    dla_cat_t *c = NULL;
+    double *rate = calloc(bank->n_items, sizeof(double));
+    uint64_t *lat = calloc((size_t)examinees * (size_t)a->cat.max_items + 1, sizeof(uint64_t));
+    uint64_t *wall = calloc((size_t)examinees * (size_t)a->cat.max_items + 1, sizeof(uint64_t));
+    uint64_t rng = dla_cat_seed(seed), rt = dla_cat_seed(seed + 1);
+    dla_cat_exposure_t ex = {rate};
+    size_t n = 0;
+    int e, k, rc = 1;
+
+    if (rate == NULL || lat == NULL || wall == NULL || dla_cat_new(&cb, &a->cat, &c, NULL) != DLA_OK)
+        goto cleanup;
+    for (e = 0; e < examinees; e++) {
+        double th[DLA_IRT_MAX_DIMS], g = dla_cat_normal(&rt);
+        size_t it = 0;
+        for (k = 0; k < cb.n_areas; k++)
+            th[k] = sqrt(0.7) * g + sqrt(0.3) * dla_cat_normal(&rt);
+        dla_cat_reset(c);
+        for (;;) {
+            struct timespec w0, w1;
+            uint64_t t0;
+            clock_gettime(CLOCK_MONOTONIC, &w0);
+            t0 = now_ns();
+            int more = !dla_cat_done(c) && dla_cat_next(c, &ex, &rng, &it) == DLA_OK;
+            uint64_t t1 = now_ns();
+            if (!more)
+                break;
+            lat[n++] = t1 - t0;
+            t0 = now_ns();
+            dla_cat_answer(c, it, dla_cat_uniform(&rt) < dla_irt_p(&cb.items[it].par,
+                                                                  th[cb.items[it].area]));
+            lat[n - 1] += now_ns() - t0;
+            clock_gettime(CLOCK_MONOTONIC, &w1);
+            wall[n - 1] = (uint64_t)(w1.tv_sec - w0.tv_sec) * 1000000000ull +
+                          (uint64_t)w1.tv_nsec - (uint64_t)w0.tv_nsec;
+            rate[it] += 1.0 / examinees;
+        }
+    }
+    if (n == 0)
+        goto cleanup;
+    qsort(lat, n, sizeof(*lat), cmp_u64);
+    qsort(wall, n, sizeof(*wall), cmp_u64);
+    printf("{\"bench\":\"diag.next_item_p50\",\"value\":%.1f,\"unit\":\"us\",\"items\":%zu,"
+           "\"selections\":%zu}\n",
+           lat[n / 2] / 1000.0, bank->n_items, n);
+    printf("{\"bench\":\"diag.next_item_p99\",\"value\":%.1f,\"unit\":\"us\",\"items\":%zu,"
+           "\"selections\":%zu,\"floor\":1000,\"clock\":\"thread-cpu\"}\n",
+           lat[(size_t)(n * 0.99)] / 1000.0, bank->n_items, n);
+    printf("{\"bench\":\"diag.next_item_wall_p99\",\"value\":%.1f,\"unit\":\"us\",\"items\":%zu,"
+           "\"clock\":\"monotonic (includes time lost to other processes)\"}\n",
+           wall[(size_t)(n * 0.99)] / 1000.0, bank->n_items);
+    printf("{\"bench\":\"diag.next_item_max\",\"value\":%.1f,\"unit\":\"us\",\"items\":%zu}\n",
+           lat[n - 1] / 1000.0, bank->n_items);
+    rc = lat[(size_t)(n * 0.99)] <= 1000000 ? 0 : 3;
+cleanup:
+    dla_cat_free(c);
+    free(rate);
+    free(lat);
+    free(wall);
+    return rc;
+}
 
 static int cmd_simulate(dla_app_t *app, int argc, char **argv)
 {
@@ -75,6 +160,11 @@ static int cmd_simulate(dla_app_t *app, int argc, char **argv)
             return dla_cli_fail(1, "simulate", 1, "%s", err.msg);
         }
         bank = &syn;
+    }
+    if (dla_cli_flag(argc, argv, "--bench-select")) {
+        rc = bench_select(a, bank, (int)(n < 100000 ? n : 100000), (uint64_t)seed);
+        dla_diag_bank_free(&syn);
+        return rc;
     }
     rc = dla_diag_simulate(bank, &o, &rep, &err);
     dla_diag_bank_free(&syn);
@@ -510,7 +600,7 @@ const dla_cli_cmd_t *api_cli_table(void)
     static const dla_cli_cmd_t cmds[] = {
         {"simulate",
          "simulate [--examinees N] [--seed S] [--framework F] [--synthetic K] [--rho R] "
-         "[--max-items M] [--pretty]   adaptive diagnostic vs 82-item fixed form",
+         "[--max-items M] [--pretty] [--bench-select]   adaptive diagnostic vs 82-item fixed form",
          cmd_simulate},
         {"items",
          "items check|import FILE...|calibrate [--framework F] [--json]   item bank: summary, "

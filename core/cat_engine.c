@@ -25,6 +25,7 @@ struct dla_cat_s {
     dla_cat_opts_t opts;
     dla_irt_post_t post;
     unsigned char *used; /* per item */
+    double *gain;        /* per item, scratch for selection */
     int *comp_count;     /* per competence */
     int n_admin;
     int n_unsampled; /* competences with no item yet */
@@ -41,7 +42,8 @@ void dla_cat_opts_default(dla_cat_opts_t *o)
     o->max_items = 40;
     o->max_per_comp = 4;
     o->randomesque = 3;
-    o->max_exposure = 0.33;
+    o->max_exposure = 0.38;
+    o->progressive = 1;
 }
 
 static void cat_refresh(dla_cat_t *c)
@@ -80,7 +82,8 @@ int dla_cat_new(const dla_cat_bank_t *bank, const dla_cat_opts_t *opts, dla_cat_
         goto fail;
     c->used = calloc(bank->n_items ? bank->n_items : 1, 1);
     c->comp_count = calloc((size_t)bank->n_comps, sizeof(int));
-    if (c->used == NULL || c->comp_count == NULL) {
+    c->gain = calloc(bank->n_items ? bank->n_items : 1, sizeof(double));
+    if (c->used == NULL || c->comp_count == NULL || c->gain == NULL) {
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
         goto fail;
     }
@@ -104,6 +107,7 @@ void dla_cat_free(dla_cat_t *c)
         return;
     dla_irt_post_fini(&c->post);
     free(c->used);
+    free(c->gain);
     free(c->comp_count);
     free(c);
 }
@@ -210,14 +214,13 @@ void dla_cat_estimate(const dla_cat_t *c, double *mean, double *sd, double *g_me
 
 int dla_cat_next(dla_cat_t *c, const dla_cat_exposure_t *exp, uint64_t *rng, size_t *item)
 {
-    int d = c->bank.n_areas, k, l, ntop = 0, only_new;
+    int d = c->bank.n_areas, k, l, ntop = 0, only_new, pass, n_elig = 0;
     int topk = c->opts.randomesque > CAT_TOPK_MAX ? CAT_TOPK_MAX : c->opts.randomesque;
-    double t2 = c->opts.se_stop * c->opts.se_stop;
+    double t2 = c->opts.se_stop * c->opts.se_stop, gmax = 0.0;
     double num[DLA_IRT_MAX_DIMS];
     double top_gain[CAT_TOPK_MAX];
     size_t top_idx[CAT_TOPK_MAX];
     size_t i;
-    int pass;
 
     /* per area: sum_l w_l S_lk^2 */
     for (k = 0; k < d; k++) {
@@ -231,12 +234,12 @@ int dla_cat_next(dla_cat_t *c, const dla_cat_exposure_t *exp, uint64_t *rng, siz
     only_new = c->n_unsampled > 0 && (c->n_unsampled >= c->opts.max_items - c->n_admin ||
                                       cat_all_areas_met(c));
     /* pass 0 honours exposure control; pass 1 drops it if nothing is eligible */
-    for (pass = 0; pass < 2 && ntop == 0; pass++) {
+    for (pass = 0; pass < 2 && n_elig == 0; pass++) {
         for (i = 0; i < c->bank.n_items; i++) {
             const dla_cat_item_t *it = &c->bank.items[i];
-            double info, gain;
-            int pos;
+            double info;
 
+            c->gain[i] = -1.0;
             if (c->used[i])
                 continue;
             if (c->opts.max_per_comp > 0 && c->comp_count[it->comp] >= c->opts.max_per_comp)
@@ -248,22 +251,52 @@ int dla_cat_next(dla_cat_t *c, const dla_cat_exposure_t *exp, uint64_t *rng, siz
                 continue;
             k = it->area;
             info = dla_irt_info(&it->par, c->mean[k]);
-            gain = info * num[k] / (1.0 + info * c->cov[k * d + k]);
-            /* insert into the sorted top list (descending gain, ties by index) */
-            if (ntop == topk && gain <= top_gain[ntop - 1])
-                continue;
-            pos = ntop < topk ? ntop++ : topk - 1;
-            while (pos > 0 && top_gain[pos - 1] < gain) {
-                top_gain[pos] = top_gain[pos - 1];
-                top_idx[pos] = top_idx[pos - 1];
-                pos--;
-            }
-            top_gain[pos] = gain;
-            top_idx[pos] = i;
+            c->gain[i] = info * num[k] / (1.0 + info * c->cov[k * d + k]);
+            if (c->gain[i] > gmax)
+                gmax = c->gain[i];
+            n_elig++;
         }
     }
-    if (ntop == 0)
+    if (n_elig == 0)
         return DLA_ENOTFOUND;
+    if (c->opts.progressive) {
+        /* progressive method (Revuelta & Ponsoda 1998): a random component that
+         * fades out over the test, so early (poorly targeted) positions spread
+         * exposure and the best items stay available where targeting pays */
+        double w = (double)c->n_admin / (double)c->opts.max_items, best = -1.0;
+        size_t bi = 0;
+        if (w > 1.0)
+            w = 1.0;
+        for (i = 0; i < c->bank.n_items; i++) {
+            double sc;
+            if (c->gain[i] < 0.0)
+                continue;
+            sc = (1.0 - w) * dla_cat_uniform(rng) * gmax + w * c->gain[i];
+            if (sc > best) {
+                best = sc;
+                bi = i;
+            }
+        }
+        *item = bi;
+        return DLA_OK;
+    }
+    for (i = 0; i < c->bank.n_items; i++) {
+        double gain = c->gain[i];
+        int pos;
+        if (gain < 0.0)
+            continue;
+        /* insert into the sorted top list (descending gain, ties by index) */
+        if (ntop == topk && gain <= top_gain[ntop - 1])
+            continue;
+        pos = ntop < topk ? ntop++ : topk - 1;
+        while (pos > 0 && top_gain[pos - 1] < gain) {
+            top_gain[pos] = top_gain[pos - 1];
+            top_idx[pos] = top_idx[pos - 1];
+            pos--;
+        }
+        top_gain[pos] = gain;
+        top_idx[pos] = i;
+    }
     *item = top_idx[ntop > 1 ? (int)(dla_cat_uniform(rng) * ntop) % ntop : 0];
     return DLA_OK;
 }

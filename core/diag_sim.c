@@ -38,7 +38,7 @@ static double norm_quantile(double p)
     return 0.5 * (lo + hi);
 }
 
-size_t dla_diag_fixed_form(const dla_diag_bank_t *b, int len, size_t *out)
+size_t dla_diag_fixed_form(const dla_diag_bank_t *b, int len, int best_a, size_t *out)
 {
     const dla_framework_t *fw = b->fw;
     int slots[DLA_FW_MAX_COMPS], order[DLA_FW_MAX_AREAS];
@@ -82,7 +82,7 @@ size_t dla_diag_fixed_form(const dla_diag_bank_t *b, int len, size_t *out)
                     continue;
                 d = fabs(it->par.b - t);
                 if (best < 0 || d < bd - 1e-12 ||
-                    (fabs(d - bd) <= 1e-12 && it->par.a > b->items[best].par.a)) {
+                    (best_a && fabs(d - bd) <= 1e-12 && it->par.a > b->items[best].par.a)) {
                     best = (long)k;
                     bd = d;
                 }
@@ -177,6 +177,8 @@ typedef struct sim_ctx_s {
     dla_irt_post_t joint;
     size_t *form;
     size_t form_n;
+    size_t *form2; /* the same rule, ties broken by the highest discrimination */
+    size_t form2_n;
     double *u;     /* per item uniform */
     double *rate;  /* exposure rate */
     double *count; /* exposure counts (main run) */
@@ -191,11 +193,31 @@ static int resp_of(const sim_ctx_t *s, size_t i, const double *truth)
     return s->u[i] < dla_irt_p(&it->par, truth[it->area]);
 }
 
-static void sim_one(sim_ctx_t *s, const double *truth, int count_exposure, double *cat_est,
-                    double *fix_est, double *joint_est, int *len, int *cap)
+static void score_form(sim_ctx_t *s, const size_t *form, size_t form_n, const double *truth,
+                       double *est)
 {
     const dla_diag_bank_t *b = s->b;
-    int d = b->fw->n_areas, k;
+    size_t i, j;
+    int k;
+
+    for (k = 0; k < b->fw->n_areas; k++) {
+        size_t m = 0;
+        double se;
+        for (j = 0; j < form_n; j++) {
+            i = form[j];
+            if (b->items[i].area != k)
+                continue;
+            s->fpar[m] = b->items[i].par;
+            s->fresp[m++] = (unsigned char)resp_of(s, i, truth);
+        }
+        dla_irt_eap1(s->fpar, s->fresp, m, 0.0, 1.0, &est[k], &se);
+    }
+}
+
+static void sim_one(sim_ctx_t *s, const double *truth, int count_exposure, double *cat_est,
+                    double *fix_est, double *joint_est, double *best_est, int *len, int *cap)
+{
+    const dla_diag_bank_t *b = s->b;
     size_t i, j;
     dla_cat_exposure_t ex = {s->rate};
 
@@ -214,19 +236,10 @@ static void sim_one(sim_ctx_t *s, const double *truth, int count_exposure, doubl
     dla_cat_estimate(s->cat, cat_est, NULL, NULL, NULL);
     *len = dla_cat_count(s->cat);
     *cap = dla_cat_hit_cap(s->cat);
-    /* fixed form, per-area EAP (independent N(0,1) priors) */
-    for (k = 0; k < d; k++) {
-        size_t m = 0;
-        double se;
-        for (j = 0; j < s->form_n; j++) {
-            i = s->form[j];
-            if (b->items[i].area != k)
-                continue;
-            s->fpar[m] = b->items[i].par;
-            s->fresp[m++] = (unsigned char)resp_of(s, i, truth);
-        }
-        dla_irt_eap1(s->fpar, s->fresp, m, 0.0, 1.0, &fix_est[k], &se);
-    }
+    /* fixed forms, per-area EAP (independent N(0,1) priors) */
+    score_form(s, s->form, s->form_n, truth, fix_est);
+    if (best_est != NULL)
+        score_form(s, s->form2, s->form2_n, truth, best_est);
     /* the same fixed form scored with the engine's correlated model */
     dla_irt_post_reset(&s->joint);
     for (j = 0; j < s->form_n; j++) {
@@ -249,8 +262,8 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
                       dla_err_t *err)
 {
     sim_ctx_t s;
-    sim_acc_t acat, afix, ajoint;
-    json_t *rep = NULL, *grid = NULL, *jcat, *jfix, *jjoint;
+    sim_acc_t acat, afix, ajoint, abest;
+    json_t *rep = NULL, *grid = NULL, *jcat, *jfix, *jjoint, *jbest;
     int d = b->fw->n_areas, e, k, rc = DLA_OK, gp, per_point;
     uint64_t rng_truth;
     double max_exp = 0.0, unused = 0.0, asum = 0.0, rm_cat, rm_fix, rm_joint, br_cat, br_fix,
@@ -262,6 +275,7 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
     memset(&acat, 0, sizeof(acat));
     memset(&afix, 0, sizeof(afix));
     memset(&ajoint, 0, sizeof(ajoint));
+    memset(&abest, 0, sizeof(abest));
     if (o->examinees < 1 || o->examinees > 1000000 || o->fixed_length < 1)
         return dla_err_set(err, DLA_EINVAL, "simulate: bad options");
     if (b->cat == NULL || b->n_items == 0)
@@ -274,31 +288,34 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
     if ((rc = dla_irt_post_init(&s.joint, d, o->cat.rho, err)) != DLA_OK)
         goto cleanup;
     s.form = calloc((size_t)o->fixed_length, sizeof(size_t));
+    s.form2 = calloc((size_t)o->fixed_length, sizeof(size_t));
     s.u = calloc(b->n_items, sizeof(double));
     s.rate = calloc(b->n_items, sizeof(double));
     s.count = calloc(b->n_items, sizeof(double));
     s.fpar = calloc((size_t)o->fixed_length, sizeof(dla_irt_par_t));
     s.fresp = calloc((size_t)o->fixed_length, 1);
     grid = json_array();
-    if (!s.form || !s.u || !s.rate || !s.count || !s.fpar || !s.fresp || !grid) {
+    if (!s.form || !s.form2 || !s.u || !s.rate || !s.count || !s.fpar || !s.fresp || !grid) {
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
         goto cleanup;
     }
-    s.form_n = dla_diag_fixed_form(b, o->fixed_length, s.form);
+    s.form_n = dla_diag_fixed_form(b, o->fixed_length, 0, s.form);
+    s.form2_n = dla_diag_fixed_form(b, o->fixed_length, 1, s.form2);
     rng_truth = dla_cat_seed(o->seed);
     s.rng_resp = dla_cat_seed(o->seed * 0x9E3779B97F4A7C15ULL + 1);
     s.rng_sel = dla_cat_seed(o->seed * 0xD1B54A32D192ED03ULL + 2);
     acat.len_min = afix.len_min = 1e9;
     for (e = 0; e < o->examinees; e++) {
         double truth[DLA_IRT_MAX_DIMS], ec[DLA_IRT_MAX_DIMS], ef[DLA_IRT_MAX_DIMS],
-            ej[DLA_IRT_MAX_DIMS];
+            ej[DLA_IRT_MAX_DIMS], eb[DLA_IRT_MAX_DIMS];
         int len, cap;
         double denom = e < 30 ? 30.0 : (double)e;
         for (i = 0; i < b->n_items; i++)
             s.rate[i] = s.count[i] / denom;
         true_theta(&rng_truth, o->true_rho, d, truth);
-        sim_one(&s, truth, 1, ec, ef, ej, &len, &cap);
+        sim_one(&s, truth, 1, ec, ef, ej, eb, &len, &cap);
         acc_add(&acat, d, truth, ec);
+        acc_add(&abest, d, truth, eb);
         acc_add(&afix, d, truth, ef);
         acc_add(&ajoint, d, truth, ej);
         acat.len_sum += len;
@@ -308,8 +325,9 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
         if (len < acat.len_min)
             acat.len_min = len;
     }
-    afix.len_sum = ajoint.len_sum = (double)s.form_n * afix.n;
+    afix.len_sum = ajoint.len_sum = abest.len_sum = (double)s.form_n * afix.n;
     afix.len_min = afix.len_max = ajoint.len_min = ajoint.len_max = (double)s.form_n;
+    abest.len_min = abest.len_max = (double)s.form2_n;
     for (i = 0; i < b->n_items; i++) {
         double r = s.count[i] / o->examinees;
         if (r > max_exp)
@@ -333,7 +351,7 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
         for (m = 0; m < per_point; m++) {
             double ec[DLA_IRT_MAX_DIMS], ef[DLA_IRT_MAX_DIMS], ej[DLA_IRT_MAX_DIMS];
             int len, cap;
-            sim_one(&s, truth, 0, ec, ef, ej, &len, &cap);
+            sim_one(&s, truth, 0, ec, ef, ej, NULL, &len, &cap);
             for (k = 0; k < d; k++) {
                 sc += ec[k] - th;
                 sc2 += (ec[k] - th) * (ec[k] - th);
@@ -352,6 +370,9 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
     jcat = acc_json(&acat, b->fw, &rm_cat, ra_cat, &br_cat);
     jfix = acc_json(&afix, b->fw, &rm_fix, ra_fix, &br_fix);
     jjoint = acc_json(&ajoint, b->fw, &rm_joint, NULL, NULL);
+    jbest = acc_json(&abest, b->fw, NULL, NULL, NULL);
+    json_object_set_new(jbest, "scoring",
+                        json_string("per-area EAP; form ties broken by the highest discrimination"));
     json_object_set_new(jcat, "max_exposure", json_real(r3(max_exp)));
     json_object_set_new(jcat, "unused_share", json_real(r3(unused / b->n_items)));
     json_object_set_new(jfix, "max_exposure", json_real(s.form_n ? 1.0 : 0.0));
@@ -379,12 +400,14 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
         json_decref(jcat);
         json_decref(jfix);
         json_decref(jjoint);
+        json_decref(jbest);
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
         goto cleanup;
     }
     json_object_set_new(rep, "adaptive", jcat);
     json_object_set_new(rep, "fixed", jfix);
     json_object_set_new(rep, "fixed_correlated", jjoint);
+    json_object_set_new(rep, "fixed_best_a", jbest);
     json_object_set_new(rep, "grid", grid);
     grid = NULL;
     json_object_set_new(
@@ -401,6 +424,7 @@ cleanup:
     dla_cat_free(s.cat);
     dla_irt_post_fini(&s.joint);
     free(s.form);
+    free(s.form2);
     free(s.u);
     free(s.rate);
     free(s.count);

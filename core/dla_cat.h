@@ -38,6 +38,7 @@ typedef struct dla_cat_opts_s {
     int max_per_comp;    /* at most this many items per competence (0 = no limit) */
     int randomesque;     /* choose at random among the best k (>= 1) */
     double max_exposure; /* items whose exposure rate reached this are skipped (0 = off) */
+    int progressive;     /* 1: progressive method instead of randomesque (random part fades) */
 } dla_cat_opts_t;
 
 /* The defaults used by the service and `dla simulate`. */

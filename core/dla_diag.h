@@ -97,9 +97,12 @@ void dla_diag_sim_opts_default(dla_diag_sim_opts_t *o);
 int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, json_t **out,
                       dla_err_t *err);
 
-/* The content-balanced fixed form of `len` items (documented rule): writes up
- * to `len` bank indexes into out and returns how many. */
-size_t dla_diag_fixed_form(const dla_diag_bank_t *b, int len, size_t *out);
+/* The content-balanced fixed form of `len` items (documented rule): slots spread
+ * over competences (remainder to the smallest areas), within a competence the
+ * items whose b is nearest to the N(0,1) quantiles (j+0.5)/slots; ties go to the
+ * first item in bank order, or with best_a to the highest discrimination. Writes
+ * up to `len` bank indexes into out and returns how many. */
+size_t dla_diag_fixed_form(const dla_diag_bank_t *b, int len, int best_a, size_t *out);
 
 /* ---- results ------------------------------------------------------------------ */
 typedef struct dla_diag_est_s {

@@ -41,7 +41,7 @@ double dla_irt_level_pos(double theta);
 
 /* Initial (uncalibrated) parameters of an item, deterministic (docs/diagnostic.md):
  * b = dla_irt_level_b(level); a = 0.8 + 0.9 * u with u in [0,1) from FNV-1a of
- * `item_id` (so 0.8 <= a < 1.7, expected mean 1.25); c = 1/n_options (0 when
+ * `item_id` mixed by the splitmix64 finaliser (so 0.8 <= a < 1.7, expected mean 1.25); c = 1/n_options (0 when
  * n_options < 2). */
 void dla_irt_initial(const char *item_id, int level, int n_options, dla_irt_par_t *out);
 /* 64-bit FNV-1a hash of a NUL-terminated string. */

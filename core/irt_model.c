@@ -68,7 +68,7 @@ double dla_irt_level_pos(double theta)
 
 uint64_t dla_irt_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 14695981039346656037ULL;
 
     for (; *s; s++) {
         h ^= (unsigned char)*s;
@@ -80,8 +80,14 @@ uint64_t dla_irt_hash(const char *s)
 void dla_irt_initial(const char *item_id, int level, int n_options, dla_irt_par_t *out)
 {
     uint64_t h = dla_irt_hash(item_id);
-    /* top 53 bits -> uniform [0,1) */
-    double u = (double)(h >> 11) * (1.0 / 9007199254740992.0);
+    double u;
+
+    /* splitmix64 finaliser: FNV-1a alone leaves the top bits of similar short
+     * ids correlated; then the top 53 bits -> uniform [0,1) */
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+    h ^= h >> 31;
+    u = (double)(h >> 11) * (1.0 / 9007199254740992.0);
 
     out->a = 0.8 + 0.9 * u;
     out->b = dla_irt_level_b(level);

@@ -229,46 +229,39 @@ static int time_seek(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t ms, int want
 
 typedef struct fcur_s {
     dla_cursor_t *c;
-    uint8_t key[21];
+    uint8_t key[LRS_IDX_KEY]; /* tid epoch kind hash | seq */
 } fcur_t;
 
-/* Position in filter f: asc -> smallest seq >= target; desc -> largest <= target.
- * Returns 1 and *out, or 0 when none. */
+#define PFX 25 /* bytes of the key before the sequence number */
+
+/* Position in filter f within its current epoch: asc -> smallest seq >= target;
+ * desc -> largest seq <= target. Returns 1 and *out, or 0 when none. */
 static int fpos(fcur_t *f, uint64_t target, int asc, uint64_t *out)
 {
-    uint8_t tv[8];
-    lrs_be64(tv, target);
-    dla_val_t k = {f->key, 21}, v = {tv, 8};
-    int r = dla_cursor_get(f->c, DLA_SEEK_GET_BOTH_GE, &k, &v);
+    uint8_t k[LRS_IDX_KEY];
+    memcpy(k, f->key, PFX);
+    lrs_be64(k + PFX, target);
+    dla_val_t kk = {k, sizeof k}, vv;
+    int r = dla_cursor_get(f->c, DLA_SEEK_GE, &kk, &vv);
     if (asc) {
-        if (r != DLA_OK || v.len != 8)
+        if (r != DLA_OK || kk.len != LRS_IDX_KEY || memcmp(kk.data, f->key, PFX) != 0)
             return 0;
-        *out = lrs_rd64(v.data);
+        *out = lrs_rd64((const uint8_t *)kk.data + PFX);
         return 1;
     }
-    if (r == DLA_OK && v.len == 8) {
-        uint64_t s = lrs_rd64(v.data);
-        if (s == target) {
-            *out = s;
-            return 1;
-        }
-        r = dla_cursor_get(f->c, DLA_SEEK_PREV_DUP, &k, &v);
-        if (r != DLA_OK || v.len != 8)
-            return 0;
-        *out = lrs_rd64(v.data);
+    if (r == DLA_OK && kk.len == LRS_IDX_KEY && memcmp(kk.data, k, sizeof k) == 0) {
+        *out = target;
         return 1;
     }
-    k.data = f->key;
-    k.len = 21;
-    if (dla_cursor_get(f->c, DLA_SEEK_EXACT, &k, &v) != DLA_OK)
+    r = r == DLA_OK ? dla_cursor_get(f->c, DLA_SEEK_PREV, &kk, &vv)
+                    : dla_cursor_get(f->c, DLA_SEEK_LAST, &kk, &vv);
+    if (r != DLA_OK || kk.len != LRS_IDX_KEY || memcmp(kk.data, f->key, PFX) != 0)
         return 0;
-    if (dla_cursor_get(f->c, DLA_SEEK_LAST_DUP, &k, &v) != DLA_OK || v.len != 8)
-        return 0;
-    *out = lrs_rd64(v.data);
+    *out = lrs_rd64((const uint8_t *)kk.data + PFX);
     return 1;
 }
 
-/* Next candidate at or beyond `target` agreeing in every filter. */
+/* Next candidate at or beyond `target` agreeing in every filter (one epoch). */
 static int leapfrog(fcur_t *fs, size_t n, uint64_t target, int asc, uint64_t *out)
 {
     size_t agree = 0, i = 0;
@@ -277,15 +270,45 @@ static int leapfrog(fcur_t *fs, size_t n, uint64_t target, int asc, uint64_t *ou
         if (!fpos(&fs[i], target, asc, &s))
             return 0;
         if (s == target) {
-            if (++agree == n) {
-                *out = target;
-                return 1;
-            }
+            agree++;
         } else {
             target = s;
             agree = 1;
         }
+        if (agree == n) {
+            *out = target;
+            return 1;
+        }
         i = (i + 1) % n;
+    }
+    return 0;
+}
+
+/* Next matching sequence in [lo, hi] from `target` in direction asc, walking
+ * the epochs. Returns 1 and *out, or 0 when exhausted. */
+static int next_match(fcur_t *fs, size_t n, uint64_t target, uint64_t lo, uint64_t hi,
+                      int asc, uint64_t *out)
+{
+    while (target >= lo && target <= hi) {
+        uint32_t e = LRS_EPOCH(target);
+        for (size_t i = 0; i < n; i++)
+            lrs_be32(fs[i].key + 4, e);
+        uint64_t s;
+        if (leapfrog(fs, n, target, asc, &s) && s >= lo && s <= hi &&
+            LRS_EPOCH(s) == e) {
+            *out = s;
+            return 1;
+        }
+        /* nothing left in this epoch: move to the neighbouring one */
+        if (asc) {
+            if (e == UINT32_MAX)
+                return 0;
+            target = (uint64_t)(e + 1) << LRS_EPOCH_BITS;
+        } else {
+            if (e == 0)
+                return 0;
+            target = ((uint64_t)e << LRS_EPOCH_BITS) - 1;
+        }
     }
     return 0;
 }
@@ -335,18 +358,24 @@ int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q, js
     }
     if (q->bound && asc && q->bound < hi)
         hi = q->bound;
+    {
+        /* nothing newer than the last committed sequence can be visible */
+        uint64_t top = __atomic_load_n(&l->pub_seq, __ATOMIC_SEQ_CST) + 1;
+        if (hi > top)
+            hi = top;
+    }
     if (lo > hi)
         goto done;
     if (asc && bound)
-        *bound = hi == UINT64_MAX ? l->next_seq : hi;
+        *bound = hi;
 
     for (nf = 0; nf < q->nfilt; nf++) {
         rc = dla_cursor_open(t, l->db_idx, &fs[nf].c, err);
         if (rc != DLA_OK)
             goto cleanup;
         lrs_be32(fs[nf].key, tid);
-        fs[nf].key[4] = q->filt[nf].kind;
-        memcpy(fs[nf].key + 5, q->filt[nf].hash, 16);
+        fs[nf].key[8] = q->filt[nf].kind;
+        memcpy(fs[nf].key + 9, q->filt[nf].hash, 16);
     }
     if (nf == 0) {
         rc = dla_cursor_open(t, l->db_stmt, &sc, err);
@@ -364,9 +393,7 @@ int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q, js
         const char *js = NULL;
         size_t jl = 0;
         if (nf) {
-            if (!leapfrog(fs, nf, target, asc, &seq))
-                break;
-            if (seq < lo || seq > hi)
+            if (!next_match(fs, nf, target, lo, hi, asc, &seq))
                 break;
             if (lrs_stmt_by_seq(l, t, tid, seq, &h, &js, &jl) != DLA_OK)
                 goto advance;

@@ -327,6 +327,44 @@ cleanup:
     json_decref(body);
 }
 
+/* In the ids format an Activity is its id alone (both conformance suites count
+ * its keys), so the objectType the model keeps is dropped here. */
+static void ids_strip_activity(json_t *obj)
+{
+    const char *ot = json_string_value(json_object_get(obj, "objectType"));
+    if (json_is_object(obj) && ot && strcmp(ot, "Activity") == 0)
+        json_object_del(obj, "objectType");
+}
+
+static void ids_strip(json_t *st, int depth)
+{
+    json_t *obj = json_object_get(st, "object");
+    const char *ot = json_string_value(json_object_get(obj, "objectType"));
+    int sub = ot && strcmp(ot, "SubStatement") == 0;
+    ids_strip_activity(obj);
+    json_t *ca = json_object_get(json_object_get(st, "context"), "contextActivities");
+    const char *k;
+    json_t *v;
+    json_object_foreach(ca, k, v)
+    {
+        size_t i;
+        json_t *a;
+        if (json_is_object(v))
+            ids_strip_activity(v);
+        json_array_foreach(v, i, a) ids_strip_activity(a);
+    }
+    if (sub && depth == 0)
+        ids_strip(obj, 1);
+}
+
+static json_t *format_stmt(const json_t *s, int format, const char *lang)
+{
+    json_t *f = dla_xm_format(s, format, lang);
+    if (f && format == DLA_XM_FORMAT_IDS)
+        ids_strip(f, 0);
+    return f;
+}
+
 /* ---- reads ---------------------------------------------------------------------- */
 
 typedef struct att_collect_s {
@@ -555,7 +593,7 @@ static void h_get(lrs_ctx_t *c)
                 goto cleanup;
             }
         }
-        res = s ? dla_xm_format(s, q.format, lang) : NULL;
+        res = s ? format_stmt(s, q.format, lang) : NULL;
         json_decref(s);
         if (!res) {
             lrs_fail(c, 500, "stored statement is unreadable");
@@ -591,7 +629,7 @@ static void h_get(lrs_ctx_t *c)
     json_t *s;
     json_array_foreach(raw, i, s)
     {
-        json_t *fs = dla_xm_format(s, q.format, lang);
+        json_t *fs = format_stmt(s, q.format, lang);
         if (fs)
             json_array_append_new(stmts, fs);
         if (i == 0) {

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dla_log.h"
 #include "model_int.h"
@@ -26,7 +27,7 @@ static int open_dbs(lrs_t *l, dla_err_t *err)
         dla_db_t *out;
     } dbs[] = {
         {"xapi_tenant", 0, &l->db_tenant}, {"xapi_stmt", 0, &l->db_stmt},
-        {"xapi_id", 0, &l->db_id},         {"xapi_idx", DLA_DB_DUPSORT, &l->db_idx},
+        {"xapi_id", 0, &l->db_id},         {"xapi_idx", 0, &l->db_idx},
         {"xapi_time", 0, &l->db_time},     {"xapi_pend", DLA_DB_DUPSORT, &l->db_pend},
         {"xapi_att", 0, &l->db_att},       {"xapi_doc", 0, &l->db_doc},
         {"xapi_act", 0, &l->db_act},       {"xapi_meta", 0, &l->db_meta},
@@ -212,13 +213,14 @@ static int inherited_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t ta
 static int put_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_key_t *keys, size_t n,
                     uint64_t seq, dla_err_t *err)
 {
-    uint8_t k[21], v[8];
+    uint8_t k[LRS_IDX_KEY];
     lrs_be32(k, tid);
-    lrs_be64(v, seq);
+    lrs_be32(k + 4, LRS_EPOCH(seq));
+    lrs_be64(k + 25, seq);
     for (size_t i = 0; i < n; i++) {
-        k[4] = keys[i].kind;
-        memcpy(k + 5, keys[i].hash, 16);
-        int rc = dla_kv_put(t, l->db_idx, k, sizeof k, v, 8, 0, err);
+        k[8] = keys[i].kind;
+        memcpy(k + 9, keys[i].hash, 16);
+        int rc = dla_kv_put(t, l->db_idx, k, sizeof k, "", 0, 0, err);
         if (rc != DLA_OK && rc != DLA_EEXIST)
             return rc;
     }
@@ -282,7 +284,7 @@ static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it, uint
     /* statements that were waiting for this one as their target */
     uint64_t waiting[64];
     size_t nwait = 0;
-    {
+    if (l->pend_any) {
         dla_cursor_t *c;
         memcpy(k + 4, it->id, 16);
         rc = dla_cursor_open(t, l->db_pend, &c, err);
@@ -353,6 +355,7 @@ static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it, uint
         } else {
             memcpy(k + 4, it->ref, 16);
             rc = dla_kv_put(t, l->db_pend, k, 20, sv, 8, 0, err);
+            l->pend_any = 1;
         }
         if (rc != DLA_OK && rc != DLA_EEXIST)
             goto cleanup;
@@ -394,6 +397,18 @@ static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
         dla_val_t v;
         lrs_be32(k, tid);
         lrs_hash16(0, id, strlen(id), k + 4);
+        /* the same definition as last time for this activity: nothing to do */
+        char *dtxt = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS);
+        uint8_t dh[16];
+        int cached = dtxt != NULL;
+        size_t slot = (size_t)(k[4] << 8 | k[5]) % LRS_ACT_CACHE;
+        if (dtxt) {
+            lrs_hash16((uint8_t)tid, dtxt, strlen(dtxt), dh);
+            free(dtxt);
+            if (!memcmp(l->act_cache[slot].id, k + 4, 16) &&
+                !memcmp(l->act_cache[slot].def, dh, 16))
+                continue;
+        }
         json_t *old = NULL;
         if (dla_kv_get(t, l->db_act, k, sizeof k, &v) == DLA_OK)
             old = json_loadb(v.data, v.len, 0, NULL);
@@ -412,6 +427,10 @@ static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
         json_decref(old);
         if (rc != DLA_OK)
             return rc;
+        if (cached) {
+            memcpy(l->act_cache[slot].id, k + 4, 16);
+            memcpy(l->act_cache[slot].def, dh, 16);
+        }
     }
     return DLA_OK;
 }
@@ -497,8 +516,16 @@ static uint64_t stamp(lrs_t *l)
 }
 
 /* Commits jobs[0..n) as one group; on a storage failure retries one by one. */
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void run_group(lrs_t *l, lrs_job_t **jobs, size_t n)
 {
+    double t0 = mono_s(), t1 = 0;
     dla_txn_t *t = NULL;
     dla_err_t err = {0};
     uint64_t seq0 = l->next_seq;
@@ -511,10 +538,31 @@ static void run_group(lrs_t *l, lrs_job_t **jobs, size_t n)
     if (rc == DLA_OK)
         rc = save_seq(l, t, &err);
     if (rc == DLA_OK) {
+        t1 = mono_s();
         rc = dla_txn_commit(t, &err);
         t = NULL;
     }
+    if (rc == DLA_OK && l->stats) {
+        double t2 = mono_s();
+        size_t items = 0;
+        for (size_t i = 0; i < n; i++)
+            items += jobs[i]->n;
+        l->st_items += items;
+        l->st_apply += t1 - t0;
+        l->st_commit += t2 - t1;
+        if (++l->st_groups % 10 == 0) {
+            dla_log(DLA_LOG_INFO,
+                    "xapi writer: %lu groups, %.1f statements/group, apply %.1f us/stmt, "
+                    "commit %.2f ms/group",
+                    l->st_groups, (double)l->st_items / (double)l->st_groups,
+                    l->st_apply * 1e6 / (double)l->st_items,
+                    l->st_commit * 1e3 / (double)l->st_groups);
+            l->st_items = l->st_groups = 0;
+            l->st_apply = l->st_commit = 0;
+        }
+    }
     if (rc == DLA_OK) {
+        __atomic_store_n(&l->pub_seq, l->next_seq - 1, __ATOMIC_SEQ_CST);
         __atomic_store_n(&l->committed_ms, ms, __ATOMIC_SEQ_CST);
         __atomic_store_n(&l->inflight_ms, 0, __ATOMIC_SEQ_CST);
         l->groups++;
@@ -525,6 +573,7 @@ static void run_group(lrs_t *l, lrs_job_t **jobs, size_t n)
     }
     dla_txn_abort(t);
     l->next_seq = seq0;
+    memset(l->act_cache, 0, sizeof l->act_cache);
     if (n == 1) {
         jobs[0]->rc = rc;
         if (jobs[0]->err.msg[0] == 0)
@@ -643,10 +692,19 @@ int lrs_store_init(lrs_t *l, dla_err_t *err)
     l->last_ms = 0;
     if (dla_kv_get(t, l->db_meta, "last", 4, &v) == DLA_OK && v.len == 8)
         l->last_ms = lrs_rd64(v.data);
+    dla_cursor_t *pc;
+    l->pend_any = 1;
+    if (dla_cursor_open(t, l->db_pend, &pc, NULL) == DLA_OK) {
+        dla_val_t pk, pv;
+        l->pend_any = dla_cursor_get(pc, DLA_SEEK_FIRST, &pk, &pv) == DLA_OK;
+        dla_cursor_close(pc);
+    }
     dla_txn_abort(t);
     l->committed_ms = l->last_ms;
+    l->pub_seq = l->next_seq - 1;
     pthread_mutex_init(&l->qmu, NULL);
     pthread_mutex_init(&l->vmu, NULL);
+    l->stats = getenv("DLA_XAPI_STATS") != NULL;
     pthread_cond_init(&l->qcv, NULL);
     if (pthread_create(&l->writer, NULL, writer_main, l) != 0)
         return dla_err_set(err, DLA_ERR, "could not start the xapi writer thread");

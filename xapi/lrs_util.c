@@ -1,5 +1,6 @@
 /* lrs_util.c - small helpers of the LRS: UUIDs, hashes, times, agent keys. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -69,16 +70,32 @@ void lrs_uuid_v4(char out[37])
     lrs_uuid_format(b, out);
 }
 
+static pthread_key_t md_key;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_free(void *p)
+{
+    EVP_MD_CTX_free(p);
+}
+
+static void md_key_init(void)
+{
+    pthread_key_create(&md_key, md_free);
+}
+
 void lrs_hash16(uint8_t kind, const void *data, size_t len, uint8_t out[16])
 {
+    /* one digest context per thread, reused (hashing is on every hot path) */
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    pthread_once(&md_once, md_key_init);
+    EVP_MD_CTX *c = pthread_getspecific(md_key);
+    if (!c && (c = EVP_MD_CTX_new()) != NULL)
+        pthread_setspecific(md_key, c);
     if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(c, &kind, 1) != 1 || EVP_DigestUpdate(c, data, len) != 1 ||
         EVP_DigestFinal_ex(c, md, &mdlen) != 1 || mdlen < 16)
         memset(md, 0, 16);
-    EVP_MD_CTX_free(c);
     memcpy(out, md, 16);
 }
 

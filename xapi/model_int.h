@@ -21,7 +21,7 @@
 #include "dla_err.h"
 
 /* ---- limits ------------------------------------------------------------------ */
-#define DLA_XM_MAX_DEPTH 64     /* JSON nesting of a statement */
+#define DLA_XM_MAX_DEPTH 64     /* nesting inside an extension value */
 #define DLA_XM_MAX_STRING 65536 /* bytes of one string value (IRIs: 4096) */
 #define DLA_XM_MAX_IRI 4096
 #define DLA_XM_MAX_PARTS 256         /* multipart/mixed parts per request */
@@ -65,11 +65,13 @@ int dla_xm_is_sha2hex(const char *s);                /* 56, 64, 96 or 128 hex */
 
 /* ---- stored form ---------------------------------------------------------------- */
 /* Turns a validated statement into its stored form, in place: id (random UUIDv4)
- * if absent, stored = stored_ts, timestamp = stored_ts if absent (and converted to
- * UTC "Z" form), authority = a copy of `authority` when non-NULL (else kept),
- * version "1.0.0" if absent; contextActivities single objects become arrays (also
- * in a SubStatement). `stored_ts` is an RFC 3339 UTC string (dla_xm_ts_format).
- * DLA_OK, DLA_EINVAL (bad stored_ts) or DLA_ENOMEM. */
+ * if absent, else lowercased; stored = stored_ts; timestamp = stored_ts if absent,
+ * else converted to UTC "Z" form (same instant; milliseconds, or microseconds when
+ * the client sent more digits; "...Z" timestamps are kept as sent); authority = a
+ * copy of `authority` when non-NULL (else kept); version "1.0.0" if absent;
+ * contextActivities single objects become arrays (also in a SubStatement, whose
+ * timestamp is converted too). `stored_ts` is an RFC 3339 UTC string
+ * (dla_xm_ts_format). DLA_OK, DLA_EINVAL (bad stored_ts) or DLA_ENOMEM. */
 int dla_xm_prepare(json_t *st, int version, const char *stored_ts,
                    const json_t *authority, dla_err_t *err);
 /* The statement id the statement voids (verb http://adlnet.gov/expapi/verbs/voided

@@ -255,8 +255,10 @@ static int langtag_regular(const char *s)
     if (len[0] == 1 && (tag[0][0] == 'x' || tag[0][0] == 'X')) {
         goto privateuse;
     }
-    /* language */
-    if (!all_alpha(tag[0], len[0]) || len[0] < 2) {
+    /* language: 2-3 letters. RFC 5646 also lets 4 letters (reserved) and 5-8
+     * letters (registered) through its grammar, but the registry holds none, so
+     * such tags ("test", "english") are rejected as invalid. */
+    if (!all_alpha(tag[0], len[0]) || len[0] < 2 || len[0] > 3) {
         return 0;
     }
     i = 1;
@@ -586,14 +588,24 @@ void dla_xm_ts_format(int64_t us, int digits_n, char out[32])
     if (y < 0 || y > 9999) {
         y = y < 0 ? 0 : 9999;
     }
-    int h = (int)(rem / 3600), mi = (int)(rem % 3600 / 60), se = (int)(rem % 60);
+    unsigned h = (unsigned)(rem / 3600) % 24, mi = (unsigned)(rem % 3600 / 60) % 60,
+             se = (unsigned)(rem % 60) % 60;
+    unsigned f = (unsigned)frac % 1000000;
+    /* every field is range-limited, so 31 bytes always suffice */
+    char tmp[64];
     if (digits_n == 6) {
-        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d, h, mi, se,
-                 (int)frac);
+        snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", (unsigned)y,
+                 (unsigned)m % 13, (unsigned)d % 32, h, mi, se, f);
     } else {
-        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, h, mi, se,
-                 (int)(frac / 1000));
+        snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)y,
+                 (unsigned)m % 13, (unsigned)d % 32, h, mi, se, f / 1000);
     }
+    size_t l = strlen(tmp);
+    if (l > 31) {
+        l = 31;
+    }
+    memcpy(out, tmp, l);
+    out[l] = '\0';
 }
 
 int64_t dla_xm_now_us(void)

@@ -170,6 +170,33 @@ static int opt_langmap(vctx_t *c, const json_t *o, const char *key, const pth_t 
     return v_langmap(c, v, &p);
 }
 
+/* 1 if a JSON value nests deeper than DLA_XM_MAX_DEPTH (stops early). */
+static int too_deep(const json_t *v, int depth)
+{
+    if (depth > DLA_XM_MAX_DEPTH) {
+        return 1;
+    }
+    const char *k;
+    json_t *x;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, k, x)
+        {
+            if (too_deep(x, depth + 1)) {
+                return 1;
+            }
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+        {
+            if (too_deep(x, depth + 1)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int v_extensions(vctx_t *c, const json_t *o, const pth_t *path)
 {
     json_t *e = json_object_get(o, "extensions");
@@ -185,6 +212,11 @@ static int v_extensions(vctx_t *c, const json_t *o, const pth_t *path)
     json_t *v;
     json_object_foreach(e, k, v)
     {
+        if (too_deep(v, 0)) {
+            pth_t q;
+            sub(&q, &p, k);
+            return fail(c, &q, "extension value is nested too deeply");
+        }
         if (!dla_xm_is_iri(k)) {
             pth_t q;
             sub(&q, &p, k);
@@ -619,7 +651,7 @@ static int v_score(vctx_t *c, const json_t *s, const pth_t *path)
             return fail(c, &p, "must be a number");
         }
     }
-    double scaled, raw, min, max;
+    double scaled = 0, raw = 0, min = 0, max = 0;
     int hs = num(s, "scaled", &scaled), hr = num(s, "raw", &raw),
         hmin = num(s, "min", &min), hmax = num(s, "max", &max);
     pth_t p;

@@ -8,13 +8,17 @@
  * assigned on first use from xapi_tenant, so one tenant never sees another's rows):
  *   xapi_stmt  tid seq8                 -> lrs_rec_hdr_t + statement JSON
  *   xapi_id    tid uuid16               -> seq8
- *   xapi_idx   tid kind1 hash16  (dups) -> seq8       (agent, verb, activity, ...)
+ *   xapi_idx   tid epoch4 kind1 hash16 seq8 -> ""    (agent, verb, activity, ...)
  *   xapi_time  tid stored_ms8 seq8      -> ""         (since / until)
  *   xapi_pend  tid uuid16        (dups) -> seq8       (refs waiting for their target)
  *   xapi_att   tid sha2-hex             -> attachment bytes
  *   xapi_doc   tid type1 hash16 [hash16 reg17] hash16 -> lrs_doc_hdr_t + id + body
  *   xapi_act   tid hash16               -> canonical activity JSON
  *   xapi_meta  "seq"                    -> next seq (global, monotonic)
+ * Index entries are grouped by epoch (seq >> LRS_EPOCH_BITS) so the entries one
+ * commit group adds sit in a small region of the tree (few dirty pages per
+ * fsync); a query walks the epochs newest (or oldest) first and seeks once per
+ * epoch and filter.
  * Sequence numbers are global and strictly increasing; stored times are
  * assigned per commit group and never decrease with the sequence, so since and
  * until map to sequence bounds through xapi_time.
@@ -108,6 +112,10 @@ struct lrs_job_s {
 };
 
 #define LRS_VMEM 256
+#define LRS_ACT_CACHE 4096
+#define LRS_EPOCH_BITS 12
+#define LRS_EPOCH(seq) ((uint32_t)((seq) >> LRS_EPOCH_BITS))
+#define LRS_IDX_KEY 33 /* tid4 epoch4 kind1 hash16 seq8 */
 
 /* ---- module state --------------------------------------------------------- */
 typedef struct lrs_s {
@@ -126,10 +134,18 @@ typedef struct lrs_s {
     lrs_job_t *qhead, *qtail;
     int stop;
     uint64_t next_seq;     /* writer thread only */
+    uint64_t pub_seq;      /* atomic: last committed sequence number */
+    int pend_any;          /* writer thread only: xapi_pend may hold entries */
+    struct {
+        uint8_t id[16], def[16];
+    } act_cache[LRS_ACT_CACHE]; /* writer thread only: last definition per activity */
     uint64_t last_ms;      /* writer thread only */
     uint64_t inflight_ms;  /* atomic: stored time of the group being committed, 0 idle */
     uint64_t committed_ms; /* atomic: stored time of the last committed group */
     unsigned long groups, grouped; /* stats */
+    int stats;                     /* DLA_XAPI_STATS set: log writer timings */
+    unsigned long st_groups, st_items;
+    double st_apply, st_commit;
     /* version each credential used last (answers to version-less requests) */
     pthread_mutex_t vmu;
     struct {

@@ -21,22 +21,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t max_pairs = size ? (size_t)(data[0] % 8) * 50 : 0;
     if (dla_form_parse(a, (const char *)data, size, max_pairs, &f, &err) != DLA_OK)
         goto done;
-    /* rebuild "n=v&n=v" with dla_url_encode */
-    char *body = dla_arena_strdup(a, "");
+    /* rebuild "n=v&n=v" with dla_url_encode, in one buffer */
+    char **enc = dla_arena_alloc(a, (2 * f.count + 1) * sizeof *enc);
+    size_t total = 1;
+    if (!enc)
+        goto done;
     for (size_t i = 0; i < f.count; i++) {
         const dla_form_pair_t *p = &f.pairs[i];
         if (strlen(p->value) > p->value_len)
             abort();
-        char *n = dla_url_encode(a, p->name, strlen(p->name));
-        char *v = dla_url_encode(a, p->value, p->value_len);
-        if (!n || !v)
+        enc[2 * i] = dla_url_encode(a, p->name, strlen(p->name));
+        enc[2 * i + 1] = dla_url_encode(a, p->value, p->value_len);
+        if (!enc[2 * i] || !enc[2 * i + 1])
             goto done;
-        body = dla_arena_sprintf(a, "%s%s%s=%s", body, i ? "&" : "", n, v);
-        if (!body)
-            goto done;
-        if (dla_form_get(&f, p->name) == NULL || dla_form_count(&f, p->name) == 0)
+        total += strlen(enc[2 * i]) + strlen(enc[2 * i + 1]) + 2;
+        if (i < 16 &&
+            (dla_form_get(&f, p->name) == NULL || dla_form_count(&f, p->name) == 0))
             abort();
     }
+    char *body = dla_arena_alloc(a, total);
+    if (!body)
+        goto done;
+    size_t o = 0;
+    for (size_t i = 0; i < f.count; i++) {
+        if (i)
+            body[o++] = '&';
+        size_t nl = strlen(enc[2 * i]), vl = strlen(enc[2 * i + 1]);
+        memcpy(body + o, enc[2 * i], nl);
+        o += nl;
+        body[o++] = '=';
+        memcpy(body + o, enc[2 * i + 1], vl);
+        o += vl;
+    }
+    body[o] = '\0';
     if (dla_form_parse(a, body, strlen(body), f.count + 1, &g, &err) != DLA_OK)
         abort();
     /* empty names with no value vanish ("" segments), so compare non-empty ones */

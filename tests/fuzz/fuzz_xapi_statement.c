@@ -97,6 +97,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             for (int fmt = 0; fmt < 3; fmt++) {
                 json_t *out = dla_xm_format(copy, fmt, "en");
+                /* every format of a stored statement is itself a valid statement */
+                if (out && dla_xm_validate_statement(out, v, &err) != DLA_OK) {
+                    abort();
+                }
                 char *s = out ? json_dumps(out, JSON_COMPACT) : NULL;
                 free(s);
                 json_decref(out);

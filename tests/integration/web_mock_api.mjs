@@ -43,7 +43,7 @@ export function createMock({ items = 6, webRoot = path.resolve(here, '../../web'
     const n = d.answers.length;
     const c = comps[(n * 5) % comps.length];
     return {
-      id: `it-${d.id}-${n + 1}`, competence: c.id,
+      id: `it-${d.id}-${n + 1}`, competence: c.id, area: c.area, position: n + 1,
       stem: { lt: `(${c.id}) Gavote laišką, kuris atrodo kaip iš „Sodros“ ir prašo prisijungti per nuorodą. Ką darysite? [${n + 1}]`,
         en: `(${c.id}) You get an e-mail that looks like it is from Sodra and asks you to sign in through a link. What do you do? [${n + 1}]` },
       options: OPTIONS.map((o, i) => ({ id: 'abcd'[i], text: o })),
@@ -53,9 +53,11 @@ export function createMock({ items = 6, webRoot = path.resolve(here, '../../web'
   function stateOf(d) {
     const done = d.answers.length >= items;
     return {
-      id: d.id, state: done ? 'finished' : 'active', framework: fw.id,
+      id: d.id, state: done ? 'finished' : 'in_progress', framework: fw.id, language: d.language,
+      created: d.created, updated: d.updated,
       item: done ? null : d.current,
-      progress: { answered: d.answers.length, remaining: Math.max(0, items - d.answers.length) },
+      progress: { answered: d.answers.length, remaining: Math.max(0, items - d.answers.length), max_items: items },
+      ...(done ? { result: `/api/v1/diagnostics/${d.id}/result` } : {}),
     };
   }
 
@@ -65,13 +67,22 @@ export function createMock({ items = 6, webRoot = path.resolve(here, '../../web'
     const text = (l) => ({ lt: `Lygis ${l}: ${fw.levels[l - 1].summary.lt}`, en: `Level ${l}: ${fw.levels[l - 1].summary.en}` });
     const competences = comps.map((c, k) => {
       const l = lvl(k);
-      return { id: c.id, area: c.area, level: l, interval: [Math.max(1, l - 1), Math.min(8, l + 1)], text: text(l) };
+      const prof = profiles.get(d.user);
+      const target = prof && prof.role_id ? 5 : undefined;
+      const hi = Math.min(8, l + 1);
+      return { id: c.id, area: c.area, title: c.title, level: l, interval: [Math.max(1, l - 1), hi], text: text(l),
+        answered: 2, ...(target ? { target, gap: Math.max(0, target - hi) } : {}) };
     });
     const areas = fw.areas.map((a, k) => {
       const l = lvl(k + 1);
       return { id: a.id, level: l, interval: [l, Math.min(8, l + 1)], text: text(l) };
     });
-    return { id: d.id, finished: new Date().toISOString(), answered: d.answers.length, areas, competences };
+    return { id: d.id, framework: fw.id, finished: Math.floor(Date.now() / 1000), answered: d.answers.length,
+      overall: { theta: 0.3, se: 0.2, level: lvl(2), interval: [lvl(2), Math.min(8, lvl(2) + 1)], score: 0.5 },
+      areas, competences,
+      review: d.answers.map((a, k) => ({ item: a.item, competence: comps[(k * 5) % comps.length].id, correct: a.option === 'a',
+        feedback: { lt: 'Sukčiavimo laiškuose nuorodos veda į apgaulingas svetaines; tikrinkite adresą.', en: 'Phishing links lead to fake sites; check the address.' } })),
+      notice: { lt: 'Klausimų parametrai dar nekalibruoti pagal tikrus atsakymus.', en: 'Item parameters are not yet calibrated from real responses.' } };
   }
 
   function send(res, status, obj, headers = {}) {
@@ -80,6 +91,7 @@ export function createMock({ items = 6, webRoot = path.resolve(here, '../../web'
     res.end(body);
   }
   const err = (res, status, code, message) => send(res, status, { error: { code, message } });
+  const strict = (body, keys) => Object.keys(body || {}).find((k) => !keys.includes(k));
 
   async function api(req, res, p) {
     const auth = req.headers.authorization || '';
@@ -97,14 +109,29 @@ export function createMock({ items = 6, webRoot = path.resolve(here, '../../web'
     }
     log.push({ method: req.method, path: p, body });
     let m;
-    if (p === 'me' && req.method === 'GET')
+    if (p === 'me' && req.method === 'GET') {
+      const mine = [...diags.values()].filter((d) => d.user === user.id);
+      const active = mine.find((d) => d.answers.length < items);
+      const fin = mine.filter((d) => d.answers.length >= items).pop();
       return send(res, 200, { user: { id: user.id, name: user.name }, tenant: { id: 'demo', name: 'Demonstracinė įstaiga' },
-        roles: user.roles, locale: user.locale });
+        roles: user.roles, locale: user.locale, profile: { complete: profiles.has(user.id) },
+        diagnostic: { active: active ? active.id : null, last_finished: fin ? fin.id : null } });
+    }
     if (p === 'profile' && req.method === 'GET')
-      return send(res, 200, profiles.get(user.id) || { role_id: null, role_text: '', objectives: [] });
+      return send(res, 200, profiles.get(user.id) || { role_id: null, role_text: null, objectives: [], updated: null });
     if (p === 'profile' && req.method === 'PUT') {
+      const bad = strict(body, ['role_id', 'role_text', 'objectives']);
+      if (bad) return err(res, 400, 'invalid', `unknown key "${bad}"`);
       if (!Array.isArray(body.objectives)) return err(res, 400, 'invalid', 'objectives must be an array');
-      const prof = { role_id: body.role_id || null, role_text: body.role_text || '',
+      if (body.role_id && body.role_text) return err(res, 400, 'invalid', 'role_id and role_text are exclusive');
+      if (body.role_text !== null && body.role_text !== undefined && !(body.role_text.length >= 1 && body.role_text.length <= 200))
+        return err(res, 400, 'invalid', 'role_text: 1-200 characters');
+      for (const [i, o] of body.objectives.entries()) {
+        const b2 = strict(o, ['competence', 'reason']);
+        if (b2) return err(res, 400, 'invalid', `objectives[${i}]: unknown key "${b2}"`);
+        if (!comps.some((c) => c.id === o.competence)) return err(res, 400, 'invalid', `objectives[${i}].competence: unknown`);
+      }
+      const prof = { role_id: body.role_id || null, role_text: body.role_text ?? null,
         objectives: body.objectives, updated: new Date().toISOString() };
       profiles.set(user.id, prof);
       return send(res, 200, prof);
@@ -113,20 +140,26 @@ export function createMock({ items = 6, webRoot = path.resolve(here, '../../web'
       return send(res, 200, { roles: [
         { id: 'policy', title: { lt: 'Politikos formavimo specialistas', en: 'Policy specialist' },
           description: { lt: 'Rengia teisės aktų projektus, analizuoja duomenis.', en: 'Drafts legislation and analyses data.' },
-          competences: ['1.2', '1.3', '2.4', '5.2'] },
+          targets: Object.fromEntries(comps.map((c, k) => [c.id, 3 + (k % 3)])) },
         { id: 'service', title: { lt: 'Klientų aptarnavimo specialistas', en: 'Customer service specialist' },
           description: { lt: 'Aptarnauja gyventojus el. kanalais ir gyvai.', en: 'Serves citizens online and in person.' },
-          competences: ['2.1', '2.3', '4.2'] },
+          targets: Object.fromEntries(comps.map((c, k) => [c.id, 2 + (k % 4)])) },
       ] });
     if ((m = p.match(/^frameworks\/([\w.-]+)$/)) && req.method === 'GET')
       return m[1] === fw.id ? send(res, 200, fw) : err(res, 404, 'not_found', 'no such framework');
     if (p === 'diagnostics' && req.method === 'GET')
-      return send(res, 200, { diagnostics: [...diags.values()].filter((d) => d.user === user.id).reverse().map(stateOf) });
+      return send(res, 200, { diagnostics: [...diags.values()].filter((d) => d.user === user.id).reverse().map((d) => {
+        const st = stateOf(d);
+        return { id: d.id, framework: fw.id, state: st.state, created: d.created, finished: st.state === 'finished' ? d.updated : null };
+      }) });
     if (p === 'diagnostics' && req.method === 'POST') {
+      const bad = strict(body, ['framework', 'language']);
+      if (bad) return err(res, 400, 'invalid', `unknown key "${bad}"`);
       const open = [...diags.values()].find((d) => d.user === user.id && d.answers.length < items);
       if (open) return send(res, 200, stateOf(open));
       seq += 1;
-      const d = { id: `d${seq}`, user: user.id, answers: [] };
+      const now = Math.floor(Date.now() / 1000);
+      const d = { id: `d${seq}`, user: user.id, answers: [], language: body.language || user.locale, created: now, updated: now };
       d.current = itemFor(d);
       diags.set(d.id, d);
       return send(res, 201, stateOf(d));
@@ -136,11 +169,15 @@ export function createMock({ items = 6, webRoot = path.resolve(here, '../../web'
       if (!d || d.user !== user.id) return err(res, 404, 'not_found', 'no such diagnostic');
       if (!m[2] && req.method === 'GET') return send(res, 200, stateOf(d));
       if (m[2] === '/answers' && req.method === 'POST') {
+        const bad = strict(body, ['item', 'answer']);
+        if (bad) return err(res, 400, 'invalid', `unknown key "${bad}"`);
         const prev = d.answers.find((a) => a.item === body.item);
-        if (prev) return send(res, 200, stateOf(d)); // idempotent per item
+        if (prev) return send(res, 200, { ...stateOf(d), duplicate: true }); // idempotent per item
+        if (d.answers.length >= items) return err(res, 409, 'finished', 'diagnostic finished');
         if (!d.current || body.item !== d.current.id) return err(res, 409, 'not_current', 'not the current item');
-        if (!d.current.options.some((o) => o.id === body.option)) return err(res, 400, 'invalid', 'unknown option');
-        d.answers.push({ item: body.item, option: body.option });
+        if (!d.current.options.some((o) => o.id === body.answer)) return err(res, 400, 'invalid', 'unknown option');
+        d.answers.push({ item: body.item, option: body.answer });
+        d.updated = Math.floor(Date.now() / 1000);
         d.current = d.answers.length < items ? itemFor(d) : null;
         return send(res, 200, stateOf(d));
       }

@@ -488,20 +488,26 @@ static void test_content_catalog_max_results(void **state)
 static void test_content_catalog_bad_catalogs(void **state)
 {
     fixture_t *f = *state;
-    static const char *bad[] = {
-        "{\"items\":[{\"id\":\"a\",\"title\":\"t\"}]}", /* no url */
-        "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\",\"colour\":1}]}", /* unknown
-                                                                                    */
-        "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\",\"levels\":[9]}]}",
-        "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\",\"competences\":[\"x\"]}"
-        "]}",
-        "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\"},"
-        "{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\"}]}", /* duplicate id */
-        "{\"items\":[1]}",
-        "{\"things\":[]}",
-        "{\"items\":[] ",
-        "42",
-    };
+    static const char
+        *
+            bad[] =
+                {
+                    "{\"items\":[{\"id\":\"a\",\"title\":\"t\"}]}", /* no url */
+                    "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\",\"colour\":"
+                    "1}]}", /* unknown
+                             */
+                    "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\",\"levels\":["
+                    "9]}]}",
+                    "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\","
+                    "\"competences\":[\"x\"]}"
+                    "]}",
+                    "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\"},"
+                    "{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\"}]}", /* duplicate id */
+                    "{\"items\":[1]}",
+                    "{\"things\":[]}",
+                    "{\"items\":[] ",
+                    "42",
+                };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(load_catalog(f, bad[i], NULL), DLA_ECONFIG);
         assert_null(f->app.plugins);

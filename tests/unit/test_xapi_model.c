@@ -124,8 +124,7 @@ static const vcase_t cases[] = {
     {BOTH, 0,
      "{" A ",\"verb\":{\"id\":\"http://x.lt/v\",\"name\":{\"en\":\"x\"}}," OB "}"},
     {BOTH, 1,
-     "{" A
-     ",\"verb\":{\"id\":\"http://x.lt/"
+     "{" A ",\"verb\":{\"id\":\"http://x.lt/"
      "v\",\"display\":{\"zh-Hant-TW\":\"x\",\"sr-Latn-RS\":\"y\",\"es-419\":\"z\"}}," OB
      "}"},
     /* objects */
@@ -148,11 +147,10 @@ static const vcase_t cases[] = {
      "{" A ",\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/voided\"}," OB "}"},
     {BOTH, 1,
      "{" A ",\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/"
-           "voided\"},\"object\":{\"objectType\":\"StatementRef\",\"id\":" UUID1 "}}"},
+     "voided\"},\"object\":{\"objectType\":\"StatementRef\",\"id\":" UUID1 "}}"},
     /* activity definitions */
     {BOTH, 1,
-     "{" A "," VB
-     ",\"object\":{\"id\":\"http://x.lt/"
+     "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
      "q1\",\"definition\":{\"name\":{\"lt\":\"Klausimas\"},\"description\":{\"en-US\":"
      "\"Q\"},\"type\":\"http://adlnet.gov/expapi/activities/"
      "cmi.interaction\",\"moreInfo\":\"https://x.lt/"
@@ -161,48 +159,48 @@ static const vcase_t cases[] = {
      "\"extensions\":{\"http://x.lt/ext\":{\"any\":[1,null]}}}}}"},
     {BOTH, 1,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"matching\",\"source\":[{"
-                  "\"id\":\"1\"}],\"target\":[{\"id\":\"x\"}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"matching\",\"source\":[{"
+     "\"id\":\"1\"}],\"target\":[{\"id\":\"x\"}]}}}"},
     {BOTH, 1,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"likert\",\"scale\":[{\"id\":"
-                  "\"1\"},{\"id\":\"2\"}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"likert\",\"scale\":[{\"id\":"
+     "\"1\"},{\"id\":\"2\"}]}}}"},
     {BOTH, 1,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"performance\",\"steps\":[{"
-                  "\"id\":\"s1\"}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"performance\",\"steps\":[{"
+     "\"id\":\"s1\"}]}}}"},
     {BOTH, 1,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"true-false\","
-                  "\"correctResponsesPattern\":[\"true\"]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"true-false\","
+     "\"correctResponsesPattern\":[\"true\"]}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"Choice\"}}}"},
+     "q\",\"definition\":{\"interactionType\":\"Choice\"}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"true-false\",\"choices\":[{"
-                  "\"id\":\"a\"}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"true-false\",\"choices\":[{"
+     "\"id\":\"a\"}]}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"choice\",\"choices\":[{"
-                  "\"id\":\"a\"},{\"id\":\"a\"}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"choice\",\"choices\":[{"
+     "\"id\":\"a\"},{\"id\":\"a\"}]}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"choice\",\"choices\":[{"
-                  "\"description\":{\"en\":\"x\"}}]}}}"},
+     "q\",\"definition\":{\"interactionType\":\"choice\",\"choices\":[{"
+     "\"description\":{\"en\":\"x\"}}]}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"interactionType\":\"choice\","
-                  "\"correctResponsesPattern\":\"a\"}}}"},
+     "q\",\"definition\":{\"interactionType\":\"choice\","
+     "\"correctResponsesPattern\":\"a\"}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"choices\":[{\"id\":\"a\"}]}}}"},
+     "q\",\"definition\":{\"choices\":[{\"id\":\"a\"}]}}}"},
     {BOTH, 0,
      "{" A "," VB
      ",\"object\":{\"id\":\"http://x.lt/q\",\"definition\":{\"type\":\"meeting\"}}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"id\":\"http://x.lt/"
-                  "q\",\"definition\":{\"extensions\":{\"notiri\":1}}}}"},
+     "q\",\"definition\":{\"extensions\":{\"notiri\":1}}}}"},
     {BOTH, 0,
      "{" A "," VB
      ",\"object\":{\"id\":\"http://x.lt/q\",\"definition\":{\"extensions\":[]}}}"},
@@ -249,7 +247,7 @@ static const vcase_t cases[] = {
     {BOTH, 0, ST("\"context\":{\"statement\":{\"id\":" UUID1 "}}")},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"objectType\":\"Agent\",\"mbox\":\"mailto:a@b.lt\"},"
-                  "\"context\":{\"revision\":\"1\"}}"},
+     "\"context\":{\"revision\":\"1\"}}"},
     {BOTH, 0,
      "{" A "," VB ",\"object\":{\"objectType\":\"StatementRef\",\"id\":" UUID1
      "},\"context\":{\"platform\":\"x\"}}"},
@@ -370,6 +368,13 @@ static const vcase_t cases[] = {
         "\"fileUrl\":\"here\"}]")},
 };
 
+static json_t *J(const char *s)
+{
+    json_t *j = json_loads(s, 0, NULL);
+    assert_non_null(j);
+    return j;
+}
+
 static void test_statement_cases(void **state)
 {
     (void)state;
@@ -431,6 +436,28 @@ static void test_error_paths(void **state)
     json_decref(st);
 }
 
+static void test_extension_depth(void **state)
+{
+    (void)state;
+    dla_err_t err;
+    for (int depth = 10; depth <= 70; depth += 60) {
+        char buf[1024];
+        int n = snprintf(buf, sizeof buf,
+                         "{" BASE ",\"result\":{\"extensions\":{\"http://x.lt/e\":");
+        for (int i = 0; i < depth; i++) {
+            buf[n++] = '[';
+        }
+        for (int i = 0; i < depth; i++) {
+            buf[n++] = ']';
+        }
+        snprintf(buf + n, sizeof buf - (size_t)n, "}}}");
+        json_t *st = J(buf);
+        int rc = dla_xm_validate_statement(st, DLA_XAPI_V200, &err);
+        assert_int_equal(rc, depth < DLA_XM_MAX_DEPTH ? DLA_OK : DLA_EINVAL);
+        json_decref(st);
+    }
+}
+
 static void test_agent_param(void **state)
 {
     (void)state;
@@ -478,10 +505,23 @@ static void test_langtags(void **state)
         "lt",        "en-US",     "zh-Hant",    "sr-Latn-RS",       "es-419",
         "cmn",       "zh-yue-HK", "de-CH-1901", "en-a-bbb-x-a-ccc", "x-private",
         "i-klingon", "tlh",       "ase",        "sl-rozaj-biske",   NULL};
-    static const char *const bad[] = {
-        "",          "e",         "english language",     "en_US",        "123",  "en-",
-        "-en",       "a12345678", "zh-z-aaa-z-bbb-c-ccc", "de-1901-1901", "en-a", "x",
-        "abcdefghi", NULL};
+    static const char *const bad[] = {"",
+                                      "e",
+                                      "english language",
+                                      "en_US",
+                                      "123",
+                                      "en-",
+                                      "-en",
+                                      "a12345678",
+                                      "zh-z-aaa-z-bbb-c-ccc",
+                                      "de-1901-1901",
+                                      "en-a",
+                                      "x",
+                                      "abcdefghi",
+                                      "test",
+                                      "english",
+                                      "engl-US",
+                                      NULL};
     for (int i = 0; good[i]; i++) {
         if (!dla_xm_is_langtag(good[i])) {
             fail_msg("expected valid language tag: %s", good[i]);
@@ -561,9 +601,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statement_cases), cmocka_unit_test(test_error_paths),
-        cmocka_unit_test(test_agent_param),     cmocka_unit_test(test_versions),
-        cmocka_unit_test(test_langtags),        cmocka_unit_test(test_scalars),
-        cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_agent_param),     cmocka_unit_test(test_extension_depth),
+        cmocka_unit_test(test_versions),        cmocka_unit_test(test_langtags),
+        cmocka_unit_test(test_scalars),         cmocka_unit_test(test_timestamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

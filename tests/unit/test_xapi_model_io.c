@@ -181,6 +181,12 @@ static void test_format(void **state)
     assert_string_equal(S(can, "verb.display.lt-LT"), "atliko");
     assert_string_equal(S(can, "object.object.definition.name.lt"), "Kursas");
     json_decref(can);
+    can = dla_xm_format(st, DLA_XM_FORMAT_CANONICAL, "en-US;q=0.2, lt;q=0.8, *;q=0.1");
+    assert_string_equal(S(can, "verb.display.lt-LT"), "atliko");
+    json_decref(can);
+    can = dla_xm_format(st, DLA_XM_FORMAT_CANONICAL, "fr, en;q=0.5");
+    assert_non_null(S(can, "object.object.definition.name.en-GB"));
+    json_decref(can);
     can = dla_xm_format(st, DLA_XM_FORMAT_CANONICAL, NULL);
     assert_int_equal(
         json_object_size(json_object_get(json_object_get(can, "verb"), "display")), 1);
@@ -796,6 +802,63 @@ static void test_large_lists(void **state)
     json_decref(b);
 }
 
+/* SubStatements: stored form, comparison, keys of an Agent object. */
+static void test_substatement_paths(void **state)
+{
+    (void)state;
+    dla_err_t err;
+    const char *src =
+        "{\"actor\":{\"mbox\":\"mailto:a@x.lt\"},\"verb\":{\"id\":\"http://x.lt/v\"},"
+        "\"object\":{\"objectType\":\"SubStatement\",\"actor\":{\"mbox\":\"mailto:b@x."
+        "lt\"},"
+        "\"verb\":{\"id\":\"http://x.lt/w\"},\"object\":{\"objectType\":\"Agent\","
+        "\"mbox\":\"mailto:c@x.lt\"},\"timestamp\":\"2026-11-28T17:00:00+02:00\","
+        "\"context\":{\"contextActivities\":{\"category\":{\"id\":\"http://x.lt/c\"}},"
+        "\"statement\":{\"objectType\":\"StatementRef\",\"id\":"
+        "\"AB0C8A5E-2F4B-4C1E-9A7D-0B6E5F4A3C21\"}}}}";
+    json_t *st = J(src);
+    json_t *orig = J(src);
+    assert_int_equal(dla_xm_validate_statement(st, DLA_XAPI_V200, &err), DLA_OK);
+    assert_int_equal(dla_xm_prepare(st, DLA_XAPI_V200, STORED, NULL, &err), DLA_OK);
+    assert_string_equal(S(st, "object.timestamp"), "2026-11-28T15:00:00.000Z");
+    json_t *cat = json_object_get(
+        json_object_get(json_object_get(json_object_get(st, "object"), "context"),
+                        "contextActivities"),
+        "category");
+    assert_true(json_is_array(cat));
+    assert_int_equal(dla_xm_validate_statement(st, DLA_XAPI_V200, &err), DLA_OK);
+    assert_true(dla_xm_statements_equivalent(orig, st));
+    /* the object Agent inside a SubStatement is RELATED, the outer actor DIRECT */
+    seen_t s = {0};
+    assert_int_equal(dla_xm_statement_agents(st, collect, &s), DLA_OK);
+    assert_true(has(&s, "mbox:mailto:a@x.lt", DLA_XM_DIRECT));
+    assert_true(has(&s, "mbox:mailto:b@x.lt", DLA_XM_RELATED));
+    assert_true(has(&s, "mbox:mailto:c@x.lt", DLA_XM_RELATED));
+    json_t *ids = dla_xm_format(st, DLA_XM_FORMAT_IDS, NULL);
+    assert_int_equal(
+        json_object_size(json_object_get(json_object_get(ids, "object"), "object")), 2);
+    json_decref(ids);
+    /* changing the inner object makes them differ */
+    json_object_set_new(json_object_get(json_object_get(st, "object"), "object"), "mbox",
+                        json_string("mailto:d@x.lt"));
+    assert_false(dla_xm_statements_equivalent(orig, st));
+    json_decref(st);
+    json_decref(orig);
+
+    /* an Agent object of the statement itself is DIRECT */
+    st = J("{\"actor\":{\"mbox\":\"mailto:a@x.lt\"},\"verb\":{\"id\":\"http://x.lt/v\"},"
+           "\"object\":{\"objectType\":\"Group\",\"openid\":\"http://x.lt/g\",\"member\":"
+           "[{\"mbox\":\"mailto:m@x.lt\"}]}}");
+    memset(&s, 0, sizeof s);
+    assert_int_equal(dla_xm_statement_agents(st, collect, &s), DLA_OK);
+    assert_true(has(&s, "openid:http://x.lt/g", DLA_XM_DIRECT));
+    assert_true(has(&s, "mbox:mailto:m@x.lt", DLA_XM_RELATED));
+    memset(&s, 0, sizeof s);
+    assert_int_equal(dla_xm_statement_activities(st, collect, &s), DLA_OK);
+    assert_int_equal(s.n, 0);
+    json_decref(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -804,7 +867,7 @@ int main(void)
         cmocka_unit_test(test_ifi_keys),        cmocka_unit_test(test_enumerations),
         cmocka_unit_test(test_person_merge),    cmocka_unit_test(test_multipart),
         cmocka_unit_test(test_multipart_write), cmocka_unit_test(test_jws),
-        cmocka_unit_test(test_large_lists),
+        cmocka_unit_test(test_large_lists),     cmocka_unit_test(test_substatement_paths),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     EVP_PKEY_free(test_key());

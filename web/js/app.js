@@ -37,6 +37,7 @@ const ctx = {
   setTitle,
   refreshNav,
   render: () => render(true),
+  rerender: () => {},
   lang,
 };
 
@@ -74,7 +75,9 @@ function refreshNav() {
   for (const b of document.querySelectorAll('.lang-btn'))
     b.setAttribute('aria-pressed', String(b.dataset.lang === lang()));
   const at = document.getElementById('fw-attrib');
-  at.textContent = ctx.fw && ctx.fw.attribution ? tx(ctx.fw.attribution) : '';
+  /* the framework's attribution (it names an unofficial translation); else the note */
+  const note = lang() === 'lt' && ctx.fw && ctx.fw.translationNote ? tx(ctx.fw.translationNote) : '';
+  at.textContent = ctx.fw && ctx.fw.attribution ? tx(ctx.fw.attribution) : note;
 }
 
 let renderSeq = 0;
@@ -82,10 +85,12 @@ let renderSeq = 0;
  * switch); otherwise focus moves to the new page's heading, as after a page load. */
 async function render(keepFocus) {
   const seq = ++renderSeq;
+  ctx.rerender = () => render(true);
   ctx.path = currentPath() || '/';
   if (ctx.view && ctx.view.leave) ctx.view.leave(ctx);
   ctx.view = routes[ctx.path];
   refreshNav();
+  main.setAttribute('aria-busy', 'true');
   try {
     await ctx.view.show(ctx, { stale: () => seq !== renderSeq });
   } catch (e) {
@@ -93,6 +98,8 @@ async function render(keepFocus) {
     showError(e);
   }
   if (seq !== renderSeq) return;
+  main.removeAttribute('aria-busy');
+  main.dataset.view = ctx.path;
   if (!keepFocus) {
     const h1 = main.querySelector('h1');
     if (h1) {
@@ -104,11 +111,14 @@ async function render(keepFocus) {
 
 function showError(e) {
   console.error(e);
+  ctx.rerender = () => showError(e);
+  main.removeAttribute('aria-busy');
+  main.dataset.view = 'error';
   const expired = e instanceof api.ApiError && e.status === 401;
   const network = e instanceof api.ApiError && e.network;
   const key = expired ? 'error.session' : network ? 'error.network' : 'error.generic';
   setTitle(t(`${key}.title`));
-  mount(main, 
+  mount(main,
     h('h1', {}, t(`${key}.title`)),
     h('div', { class: 'notice notice-error', role: 'alert' },
       h('p', {}, t(`${key}.body`)),
@@ -118,12 +128,22 @@ function showError(e) {
     }, t('action.retry'))));
 }
 
-function showNoSession() {
+let demoAvailable = null;
+async function showNoSession() {
+  ctx.rerender = showNoSession;
+  main.dataset.view = 'nosession';
+  if (demoAvailable === null) {
+    /* offer the demo LMS only where it is switched on */
+    const demo = new URL('../demo', document.baseURI).pathname;
+    demoAvailable = await fetch(demo, { method: 'GET', credentials: 'omit' })
+      .then((r) => (r.ok ? demo : false)).catch(() => false);
+  }
   setTitle(t('nosession.title'));
-  mount(main, 
+  mount(main,
     h('h1', {}, t('nosession.title')),
     h('p', { class: 'lead' }, t('nosession.body')),
-    h('p', {}, t('nosession.demo'), ' ', h('a', { href: '/demo' }, t('nosession.demoLink'))));
+    demoAvailable ? h('p', {}, t('nosession.demo'), ' ',
+      h('a', { href: demoAvailable }, t('nosession.demoLink'))) : null);
 }
 
 async function switchLang(l) {
@@ -131,14 +151,16 @@ async function switchLang(l) {
   await loadLang(l);
   store.set('lang', l);
   applyStatic();
-  render(true);
+  refreshNav();
+  ctx.rerender();
   announce(t('shell.langChanged'));
 }
 
 async function boot() {
   const launch = api.takeLaunchFragment();
-  const want = store.get('lang') || (launch && launch.lang) || store.get('launchLang') ||
-    navigator.language;
+  /* Lithuanian unless this tab's choice or the launch says otherwise (the account's
+   * locale is applied below, once /me has answered) */
+  const want = store.get('lang') || (launch && launch.lang) || store.get('launchLang') || 'lt';
   await loadLang(pickLang(want));
   applyStatic();
   document.getElementById('lang-switch').addEventListener('click', (ev) => {

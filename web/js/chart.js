@@ -12,6 +12,26 @@ const LABEL_W = 64;
 const PAD_R = 16;
 const AXIS_H = 34;
 
+/* Greedy word wrap for SVG text (no automatic wrapping there); ~8.6 px per character
+ * of 15 px bold text is a safe upper estimate for Latin and Lithuanian letters. */
+function wrap(text, px) {
+  const max = Math.max(12, Math.floor(px / 8.6));
+  const lines = [];
+  let cur = '';
+  for (const w of text.split(/\s+/)) {
+    if (cur && (cur.length + 1 + w.length) > max) {
+      lines.push(cur);
+      cur = w;
+    } else {
+      cur = cur ? `${cur} ${w}` : w;
+    }
+  }
+  if (cur) lines.push(cur);
+  return lines;
+}
+
+const LINE_H = 19;
+
 export function drawChart(width, fw, res) {
   const W = Math.max(300, Math.floor(width));
   const x0 = LABEL_W;
@@ -22,8 +42,11 @@ export function drawChart(width, fw, res) {
   const areaById = new Map(res.areas.map((a) => [a.id, a]));
 
   /* height first */
+  const titles = fw.areas.map((a) => wrap(`${a.id}. ${tx(a.title)}`, W - 8));
   let H = AXIS_H + 8;
-  for (const a of fw.areas) H += AREA_GAP + ROW * (1 + a.competences.length);
+  fw.areas.forEach((a, i) => {
+    H += AREA_GAP + (titles[i].length - 1) * LINE_H + ROW * (1 + a.competences.length);
+  });
   H += 8;
 
   const titleId = uid('chart-title');
@@ -51,9 +74,11 @@ export function drawChart(width, fw, res) {
   g.append(s('text', { x: 4, y: 22, class: 'axis-title' }, t('results.chart.level')));
 
   let y = AXIS_H + 8;
-  for (const a of fw.areas) {
-    y += AREA_GAP;
-    g.append(s('text', { x: 4, y: y - 12, class: 'area-title' }, `${a.id}. ${tx(a.title)}`));
+  fw.areas.forEach((a, i) => {
+    y += AREA_GAP + (titles[i].length - 1) * LINE_H;
+    const first = y - 12 - (titles[i].length - 1) * LINE_H;
+    g.append(s('text', { x: 4, y: first, class: 'area-title' },
+      titles[i].map((line, k) => s('tspan', { x: 4, y: first + k * LINE_H }, line))));
     const ar = areaById.get(a.id);
     row(g, y, t('results.chart.area'), ar, true);
     y += ROW;
@@ -61,7 +86,7 @@ export function drawChart(width, fw, res) {
       row(g, y, c.id, byId.get(c.id), false);
       y += ROW;
     }
-  }
+  });
 
   function row(parent, top, label, r, isArea) {
     const cy = top + ROW / 2;

@@ -21,6 +21,9 @@ export async function me() {
     tenantName: tenant.name || m.tenant_name || tenant.id || '',
     roles: arr(m.roles).length ? arr(m.roles) : ['learner'],
     locale: m.locale || user.locale || '',
+    profileComplete: Boolean(m.profile && m.profile.complete),
+    activeDiagnostic: (m.diagnostic && m.diagnostic.active) || null,
+    lastFinished: (m.diagnostic && m.diagnostic.last_finished) || null,
   };
 }
 
@@ -30,7 +33,8 @@ export async function roles() {
     id: p.id,
     title: p.title || p.name || p.id,
     description: p.description || null,
-    competences: arr(p.competences).map((c) => (typeof c === 'string' ? c : c.id)),
+    /* target level per competence id for this role */
+    targets: p.targets && typeof p.targets === 'object' ? p.targets : {},
   }));
 }
 
@@ -42,7 +46,7 @@ export function normProfile(p) {
     roleText: p.role_text ?? role.text ?? '',
     objectives: arr(p.objectives).map((o) => ({
       competence: o.competence || o.id,
-      why: o.why || o.reason || '',
+      why: o.reason || o.why || '',
     })),
     updated: p.updated || null,
   };
@@ -60,8 +64,8 @@ export async function profile() {
 export async function saveProfile(p) {
   const body = {
     role_id: p.roleId || null,
-    role_text: p.roleText || '',
-    objectives: p.objectives.map((o) => ({ competence: o.competence, why: o.why })),
+    role_text: p.roleId ? null : p.roleText || null,
+    objectives: p.objectives.map((o) => ({ competence: o.competence, reason: o.why })),
   };
   return normProfile(await api.put('profile', body));
 }
@@ -104,6 +108,7 @@ export function normState(d) {
       id: String(item.id),
       competence: item.competence || item.comp_id || null,
       stem: item.stem ?? item.text ?? '',
+      position: num(item.position, 0),
       options: arr(item.options).map((o) => ({ id: String(o.id), text: o.text ?? o.label })),
     },
     answered: num(prog.answered ?? d.answered),
@@ -113,13 +118,13 @@ export function normState(d) {
 
 /* Starts a diagnostic, or returns the learner's unfinished one. */
 export async function startDiagnostic(lang) {
-  const d = normState(await api.post('diagnostics', { framework: FRAMEWORK, lang }));
+  const d = normState(await api.post('diagnostics', { framework: FRAMEWORK, language: lang }));
   store.set('diag', d.id);
   return d;
 }
 
-export async function diagnostic(id, lang) {
-  return normState(await api.get(`diagnostics/${encodeURIComponent(id)}?lang=${lang}`));
+export async function diagnostic(id) {
+  return normState(await api.get(`diagnostics/${encodeURIComponent(id)}`));
 }
 
 /* The learner's diagnostics, newest first, when the API lists them (else null). */
@@ -133,9 +138,9 @@ export async function listDiagnostics() {
   }
 }
 
-export async function answer(diagId, itemId, optionId, lang) {
+export async function answer(diagId, itemId, optionId) {
   return normState(await api.post(`diagnostics/${encodeURIComponent(diagId)}/answers`,
-    { item: itemId, option: optionId, lang }));
+    { item: itemId, answer: optionId }));
 }
 
 const normLevel = (x) => {
@@ -147,7 +152,9 @@ const normLevel = (x) => {
     lo: num(Array.isArray(iv) ? iv[0] : iv.lo, num(x.level)),
     hi: num(Array.isArray(iv) ? iv[1] : iv.hi, num(x.level)),
     text: x.text || x.explanation || null,
-    items: num(x.items ?? x.n_items, 0),
+    answered: num(x.answered, 0),
+    target: Number.isFinite(Number(x.target)) && x.target !== null ? Number(x.target) : null,
+    gap: num(x.gap, 0),
   };
 };
 
@@ -159,5 +166,10 @@ export async function result(diagId) {
     areas: arr(r.areas).map(normLevel),
     competences: arr(r.competences).map(normLevel),
     answered: num(r.answered ?? (r.progress && r.progress.answered)),
+    overall: r.overall ? normLevel({ id: 'overall', ...r.overall }) : null,
+    review: arr(r.review).map((x) => ({
+      item: x.item, competence: x.competence, correct: Boolean(x.correct), feedback: x.feedback,
+    })),
+    notice: r.notice || null,
   };
 }

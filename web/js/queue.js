@@ -69,7 +69,7 @@ export function flush() {
         const e = q[0];
         emit({ type: 'sending', attempt });
         try {
-          last = await model.answer(e.diag, e.item.id, e.option, langFn());
+          last = await model.answer(e.diag, e.item.id, e.option);
           sent += 1;
         } catch (err) {
           if (err.network) {

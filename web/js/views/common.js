@@ -18,14 +18,16 @@ export async function currentDiagnostic(ctx) {
   const list = await model.listDiagnostics();
   if (list) {
     const active = list.find((d) => d.state === 'active');
-    const pick = active || list[0] || null;
-    if (pick) store.set('diag', pick.id);
-    return pick;
+    const pick = active || list.find((d) => d.state === 'finished') || null;
+    if (!pick) return null;
+    store.set('diag', pick.id);
+    /* the list has no progress: read the state of an unfinished one */
+    return active ? model.diagnostic(active.id) : pick;
   }
   const id = store.get('diag');
   if (!id) return null;
   try {
-    return await model.diagnostic(id, ctx.lang());
+    return await model.diagnostic(id);
   } catch (e) {
     if (e.status === 404 || e.status === 403) {
       store.del('diag');

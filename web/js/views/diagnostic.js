@@ -32,7 +32,7 @@ export async function show(ctx, { stale }) {
     try {
       const st = await queue.flush();
       if (stale()) return;
-      await after(ctx, st || await model.diagnostic(last.diag, lang()));
+      await after(ctx, st || await model.diagnostic(last.diag));
     } catch (e) {
       if (e.network) return; /* the queue shows the retry notice */
       throw e;
@@ -45,14 +45,14 @@ export async function show(ctx, { stale }) {
     renderIntro(ctx);
     return;
   }
-  await after(ctx, diag.item || diag.state === 'finished' ? diag : await model.diagnostic(diag.id, lang()));
+  await after(ctx, diag.item || diag.state === 'finished' ? diag : await model.diagnostic(diag.id));
 }
 
 async function after(ctx, st) {
   if (st.state === 'finished') {
     renderFinished(ctx, st);
   } else if (!st.item) {
-    renderItem(ctx, await model.diagnostic(st.id, lang()));
+    renderItem(ctx, await model.diagnostic(st.id));
   } else {
     renderItem(ctx, st);
   }
@@ -74,7 +74,7 @@ function renderIntro(ctx) {
         h('p', {}, e.network ? t('diag.err.startNetwork') : t('diag.err.start', { detail: e.message }))));
     }
   });
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, 'diag.intro.title', {}, t('diag.intro.lead')),
     h('ul', { class: 'bullets' },
       h('li', {}, t('diag.intro.p1')),
@@ -86,7 +86,7 @@ function renderIntro(ctx) {
 }
 
 function renderFinished(ctx, st) {
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, 'diag.done.title', {}, t('diag.done.lead', { n: st.answered })),
     h('div', { class: 'btn-row' }, buttonLink('#/results', t('diag.done.results'))));
 }
@@ -105,7 +105,7 @@ function progressBlock(st) {
 function renderItem(ctx, st, preselect) {
   const item = st.item;
   const comp = ctx.fw.competences.find((c) => c.id === item.competence);
-  const qn = st.answered + 1;
+  const qn = item.position || st.answered + 1;
   const alertSlot = h('div', { class: 'alert-slot' });
   const fieldErr = h('p', { class: 'field-error', id: 'answer-err', hidden: true }, t('diag.err.choose'));
   const legendId = 'q-stem';
@@ -134,7 +134,7 @@ function renderItem(ctx, st, preselect) {
   });
 
   view = { st, item, form, fieldset, submit, alertSlot, fieldErr };
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, 'diag.title', {}),
     progressBlock(st),
     h('h2', { class: 'q-number', id: 'q-number', tabindex: '-1' }, t('diag.question', { n: qn })),
@@ -176,7 +176,7 @@ async function onAnswer(ctx) {
     throw e;
   }
   if (view !== v) return;
-  await after(ctx, st || await model.diagnostic(v.st.id, lang()));
+  await after(ctx, st || await model.diagnostic(v.st.id));
   focusQuestion(ctx);
   if (ctx.main.querySelector('#q-number')) ctx.announce(t('diag.savedNext'));
 }
@@ -192,12 +192,13 @@ function onQueue(ctx, ev) {
       try {
         const st = await queue.retryNow();
         if (view !== v) return;
-        await after(ctx, st || await model.diagnostic(v.st.id, lang()));
+        await after(ctx, st || await model.diagnostic(v.st.id));
         focusQuestion(ctx);
       } catch (e) {
         if (!e.network) ctx.render();
       }
     });
+    v.submit.textContent = t('diag.waiting');
     const first = !v.alertSlot.firstChild;
     mount(v.alertSlot, h('div', { class: 'notice notice-error net-error', role: 'alert' },
       h('h2', {}, t('diag.net.title')),
@@ -212,7 +213,7 @@ function onQueue(ctx, ev) {
       clear(v.alertSlot);
       queueMicrotask(async () => {
         if (view !== v) return;
-        await after(ctx, await model.diagnostic(v.st.id, lang()));
+        await after(ctx, await model.diagnostic(v.st.id));
         focusQuestion(ctx);
         const slot = ctx.main.querySelector('.alert-slot');
         if (slot) slot.append(h('p', { class: 'notice notice-ok', role: 'status' }, t('diag.net.recovered')));

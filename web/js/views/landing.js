@@ -30,7 +30,7 @@ export async function show(ctx, { stale }) {
       buttonLink('#/diagnostic', t('landing.action.start'))];
   }
 
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, me.name ? 'landing.titleNamed' : 'landing.title', { name: me.name }),
     h('section', { class: 'card who', 'aria-labelledby': 'who-h' },
       h('h2', { id: 'who-h' }, t('landing.who.title')),

@@ -53,18 +53,21 @@ function render(ctx, prof, roles, saved) {
     h('p', { class: 'hint', id: 'role-text-hint' }, t('profile.role.textHint')),
     textErr, roleText);
 
-  const suggested = () => {
+  const targets = () => {
     const r = roleById.get(select.value);
-    return new Set(r ? r.competences : []);
+    return r ? r.targets : {};
   };
   const updateRole = () => {
     const r = roleById.get(select.value);
     roleDesc.textContent = r && r.description ? tx(r.description) : '';
     roleDesc.hidden = !roleDesc.textContent;
     textGroup.hidden = roles.length > 0 && select.value !== OTHER;
-    const sug = suggested();
-    for (const tag of ctx.main.querySelectorAll('.tag-suggested'))
-      tag.hidden = !sug.has(tag.dataset.comp);
+    const tg = targets();
+    for (const tag of ctx.main.querySelectorAll('.tag-target')) {
+      const n = tg[tag.dataset.comp];
+      tag.hidden = !n;
+      tag.textContent = n ? t('profile.obj.target', { n }) : '';
+    }
   };
   select.addEventListener('change', updateRole);
 
@@ -90,8 +93,7 @@ function render(ctx, prof, roles, saved) {
       return h('div', { class: 'check' },
         box,
         h('label', { for: cid }, h('span', { class: 'comp-id' }, c.id), ' ', tx(c.title),
-          ' ', h('span', { class: 'tag tag-suggested', id: `${cid}-sug`, 'data-comp': c.id, hidden: true },
-            t('profile.obj.suggested'))),
+          ' ', h('span', { class: 'tag tag-target', id: `${cid}-sug`, 'data-comp': c.id, hidden: true })),
         whyBox);
     })));
 
@@ -124,7 +126,7 @@ function render(ctx, prof, roles, saved) {
       roleText.setAttribute('aria-describedby', 'role-text-err role-text-hint');
     }
     if (errors.length) {
-      mount(summary, 
+      mount(summary,
         h('h2', {}, t('profile.err.title')),
         h('ul', {}, errors.map((e) => h('li', {}, h('a', {
           href: `#${e.field}`,
@@ -163,7 +165,7 @@ function render(ctx, prof, roles, saved) {
     }
   });
 
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, 'profile.title', {}, t('profile.lead')),
     summary, status, form);
   const ok = ctx.main.querySelector('.notice-ok');

@@ -22,7 +22,7 @@ export async function show(ctx, { stale }) {
   const diag = await currentDiagnostic(ctx);
   if (stale()) return;
   if (!diag || diag.state !== 'finished') {
-    mount(ctx.main, 
+    mount(ctx.main,
       ...pageHeader(ctx, 'results.none.title', {},
         diag ? t('results.none.active', { n: diag.answered }) : t('results.none.body')),
       h('div', { class: 'btn-row' }, buttonLink('#/diagnostic',
@@ -64,13 +64,15 @@ function render(ctx, res, prof) {
   observer = new ResizeObserver(() => draw());
   observer.observe(chartBox);
 
-  /* table */
+  /* table; a "needed for your job" column when the profile names a role profile */
+  const hasTargets = res.competences.some((c) => c.target);
   const table = h('table', { class: 'results-table' },
     h('caption', {}, t('results.table.caption')),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, t('results.table.competence')),
       h('th', { scope: 'col' }, t('results.table.level')),
       h('th', { scope: 'col' }, t('results.table.range')),
+      hasTargets ? h('th', { scope: 'col' }, t('results.table.target')) : null,
       h('th', { scope: 'col' }, t('results.table.meaning')))),
     fw.areas.map((a) => {
       const ar = areaById.get(a.id);
@@ -84,10 +86,12 @@ function render(ctx, res, prof) {
           cells(compById.get(c.id)))));
     }));
   function cells(r) {
-    if (!r || !r.level) return [h('td', { colspan: 3 }, t('results.notMeasured'))];
+    if (!r || !r.level) return [h('td', { colspan: hasTargets ? 4 : 3 }, t('results.notMeasured'))];
     return [
       h('td', { class: 'num' }, String(r.level), h('span', { class: 'sub' }, broad(r.level))),
       h('td', { class: 'num' }, rangeText(r)),
+      hasTargets ? h('td', { class: 'num' }, r.target ? String(r.target) : '–',
+        r.gap > 0 ? h('span', { class: 'sub gap' }, t('results.table.gap', { n: r.gap })) : null) : null,
       h('td', {}, explain(fw, r)),
     ];
   }
@@ -96,7 +100,7 @@ function render(ctx, res, prof) {
   const measured = res.competences.filter((c) => c.level);
   const wanted = new Set(prof.objectives.map((o) => o.competence));
   const focus = [...measured].sort((x, y) => (wanted.has(y.id) - wanted.has(x.id)) ||
-    (x.level - y.level) || x.id.localeCompare(y.id, 'en', { numeric: true })).slice(0, 3);
+    (y.gap - x.gap) || (x.level - y.level) || x.id.localeCompare(y.id, 'en', { numeric: true })).slice(0, 3);
   const compTitle = (id) => {
     const c = fw.competences.find((k) => k.id === id);
     return c ? `${c.id} ${tx(c.title)}` : id;
@@ -107,8 +111,16 @@ function render(ctx, res, prof) {
     return a ? tx(a.title) : id;
   };
 
-  mount(ctx.main, 
+  mount(ctx.main,
     ...pageHeader(ctx, 'results.title', {}, t('results.lead', { n: res.answered })),
+    res.overall && res.overall.level ? h('div', { class: 'card overall' },
+      h('p', { class: 'overall-level' }, t('results.overall', {
+        level: res.overall.level, broad: broad(res.overall.level),
+      })),
+      res.overall.lo !== res.overall.hi ? h('p', {}, t('results.overallRange', {
+        lo: res.overall.lo, hi: res.overall.hi,
+      })) : null) : null,
+    res.notice ? h('p', { class: 'notice notice-info' }, tx(res.notice)) : null,
     sortedAreas.length > 1 ? h('p', {}, t('results.summary', {
       strong: areaTitle(sortedAreas[0].id),
       grow: areaTitle(sortedAreas[sortedAreas.length - 1].id),
@@ -145,7 +157,16 @@ function render(ctx, res, prof) {
         h('li', {}, t('results.next.talk')),
         h('li', {}, t('results.next.profile')),
         h('li', {}, t('results.next.repeat'))),
-      h('div', { class: 'btn-row' }, buttonLink('#/profile', t('results.next.toProfile'), false))));
+      h('div', { class: 'btn-row' }, buttonLink('#/profile', t('results.next.toProfile'), false))),
+    res.review.length ? h('section', { 'aria-labelledby': 'review-h' },
+      h('h2', { id: 'review-h' }, t('results.review.heading')),
+      h('p', {}, t('results.review.intro')),
+      h('details', { class: 'review' },
+        h('summary', {}, t('results.review.show', { n: res.review.length })),
+        h('ol', { class: 'review-list' }, res.review.map((x) => h('li', {},
+          h('p', { class: 'review-head' }, compTitle(x.competence), ' – ',
+            h('strong', {}, x.correct ? t('results.review.correct') : t('results.review.wrong'))),
+          x.feedback ? h('p', {}, tx(x.feedback)) : null))))) : null);
   draw();
 }
 
