@@ -252,6 +252,7 @@ typedef struct lti_state_s {
     char jwks_url[600];
     lti_jwks_cache_t *jwks_cache;
     lti_tokens_t *tokens;
+    struct lti_gradeq_s *gradeq;
     void *demo;                      /* lti_demo.c state or NULL */
     struct lti_demo_svc_s *demo_svc; /* lti_demo_svc.c state or NULL */
 } lti_state_t;
@@ -304,8 +305,17 @@ void lti_select_page(lti_state_t *st, dla_req_t *req, json_t *ctx, const char *l
 void lti_h_select(dla_req_t *req, void *ud);
 
 /* ---- services (lti_services.c) ------------------------------------------------- */
+/* The grade sink set as app->grade: DLA_ENOTFOUND when the session's launch has
+ * no grade service, else queues the passback (background thread) and returns. */
 int lti_grade(void *ctx, const dla_session_t *sess, double score, const char *comment,
               dla_err_t *err);
+/* Sends the passback now (LTI 1.1 Outcomes or 1.3 AGS) and waits for the LMS. */
+int lti_grade_sync(lti_state_t *st, const dla_session_t *sess, double score,
+                   const char *comment, dla_err_t *err);
+typedef struct lti_gradeq_s lti_gradeq_t;
+int lti_gradeq_new(lti_state_t *st, lti_gradeq_t **out);
+/* Stops the grade thread (jobs still queued are logged and dropped). */
+void lti_gradeq_free(lti_gradeq_t *q);
 void lti_h_roster(dla_req_t *req, void *ud);
 int lti_tokens_new(lti_tokens_t **out);
 void lti_tokens_free(lti_tokens_t *t);

@@ -81,10 +81,12 @@ void lti_finish_launch(lti_state_t *st, dla_req_t *req, dla_identity_t *ident,
     /* a returning user with unchanged details costs no write (refreshed daily) */
     dla_identity_t old;
     dla_identity_user_id(ident->tenant, ident->issuer, ident->subject, ident->user_id);
-    int same = dla_identity_get(st->app->store, ident->tenant, ident->user_id, &old) == DLA_OK &&
-               strcmp(old.name, ident->name) == 0 && old.roles == ident->roles &&
-               strcmp(old.locale, ident->locale) == 0 && strcmp(old.issuer, ident->issuer) == 0 &&
-               strcmp(old.subject, ident->subject) == 0 && old.updated + 86400 > ident->updated;
+    int same =
+        dla_identity_get(st->app->store, ident->tenant, ident->user_id, &old) == DLA_OK &&
+        strcmp(old.name, ident->name) == 0 && old.roles == ident->roles &&
+        strcmp(old.locale, ident->locale) == 0 &&
+        strcmp(old.issuer, ident->issuer) == 0 &&
+        strcmp(old.subject, ident->subject) == 0 && old.updated + 86400 > ident->updated;
     if (!same && dla_identity_upsert(st->app->store, ident, &err) != DLA_OK) {
         dla_log(DLA_LOG_ERROR, "lti: identity upsert failed: %s", err.msg);
         lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);

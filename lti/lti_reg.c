@@ -559,7 +559,7 @@ static int cmd_grade(dla_app_t *app, int argc, char **argv)
         return fail(js, "not_found", "unknown or expired session");
     double score = sc ? strtod(sc, NULL) : 0.0;
     if (strcmp(op, "replace") == 0) {
-        if (lti_grade(st, &sess, score, optv(o, no, "comment"), &err) != DLA_OK)
+        if (lti_grade_sync(st, &sess, score, optv(o, no, "comment"), &err) != DLA_OK)
             return fail(js, "grade_failed", err.msg);
         return emit(js, json_pack("{s:s, s:f}", "sent", "replace", "score", score),
                     "grade sent");

@@ -121,7 +121,8 @@ static void register_work(dla_req_t *req, void *ud)
     if (!cfg_url || !rtok || !*rtok) {
         /* platforms always send a registration token; without one this would be
          * an open door for anyone to add a platform to the tenant */
-        done_page(req, lang, 0, "openid_configuration and registration_token are required");
+        done_page(req, lang, 0,
+                  "openid_configuration and registration_token are required");
         return;
     }
     const char *acc[] = {"Accept: application/json", NULL};

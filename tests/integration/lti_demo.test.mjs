@@ -59,3 +59,21 @@ test('grades reach the demo gradebook; supervisors get the roster', async () => 
   const learner = await fetch(`${dla.url}/api/v1/roster`, { headers: { Authorization: `Bearer ${t13}` } });
   assert.equal(learner.status, 403);
 });
+
+test('a diagnostic finished in the demo lands in the demo gradebook', async () => {
+  // the HR persona: nobody graded her before, so the row can only come from this run
+  const tok = sessionToken((await demoLaunch('hr', '13', 'en')).location);
+  const auth = { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' };
+  let st = await (await fetch(`${dla.url}/api/v1/diagnostics`, { method: 'POST', headers: auth, body: '{}' })).json();
+  for (let i = 0; i < 100 && st.state !== 'finished'; i++) {
+    st = await (await fetch(`${dla.url}/api/v1/diagnostics/${st.id}/answers`, { method: 'POST', headers: auth,
+      body: JSON.stringify({ item: st.item.id, answer: st.item.options.at(-1).id }) })).json();
+  }
+  assert.equal(st.state, 'finished');
+  for (let t = 0; t < 80; t++) {
+    const book = await get(`${dla.url}/demo/gradebook`);
+    if (/Asta Jonaitienė<\/td><td>LTI 1\.3 AGS/.test(book.body)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail('no grade in the demo gradebook');
+});
