@@ -9,7 +9,8 @@
 # Store opened with sync=false (no fsync per commit), as for the other benches.
 # wrk runs for a fixed time, so each pool must outlast it (a used-up pool is
 # reported and fails the run rather than replaying launches).
-# Tunables: DLA_BENCH_CONNS (8), DLA_BENCH_SECONDS11 (4), DLA_BENCH_SECONDS13 (2),
+# Tunables: DLA_BENCH_CONNS (4: client and server share the 2 cores, four launches in
+# flight already keep both busy), DLA_BENCH_SECONDS11 (4), DLA_BENCH_SECONDS13 (2),
 # DLA_BENCH_POOL11 (50000), DLA_BENCH_POOL13 (20000).
 source "$(dirname "$0")/../integration/lib.sh"
 DLA_TEST_NAME=bench_lti
@@ -17,7 +18,7 @@ command -v wrk >/dev/null || dla_fail "wrk is not installed (apt-get install wrk
 here=$(cd "$(dirname "$0")" && pwd)
 floor=3000
 p99_max=5
-conns=${DLA_BENCH_CONNS:-8}
+conns=${DLA_BENCH_CONNS:-4}
 secs11=${DLA_BENCH_SECONDS11:-4}
 secs13=${DLA_BENCH_SECONDS13:-2}
 pool11=${DLA_BENCH_POOL11:-50000}
