@@ -192,8 +192,9 @@ typedef struct lti_platform_s {
     char token_url[512];
     char jwks_url[512];
     char auth_audience[512];
-    json_t *jwks;        /* static key set (optional; owned) */
-    json_t *deployments; /* array of strings (owned) */
+    json_t *jwks;               /* static key set (optional; owned) */
+    json_t *deployments;        /* array of strings (owned) */
+    int accept_new_deployments; /* add unknown deployment ids of verified launches */
     int64_t created;
 } lti_platform_t;
 

@@ -287,3 +287,19 @@ test('a finished diagnostic sends its result to the LMS (AGS and Basic Outcomes)
   await waitFor((s) => s.outcomeRequests.length > before &&
     s.outcomeRequests.at(-1).op === 'replaceResultRequest');
 });
+
+test('a registration that accepts new deployments learns them from verified launches', async () => {
+  emu.addClient('emu-open', ['d-first', 'd-new']);
+  await dla.cli('platform', 'add', '--tenant', 'demo', '--issuer', emu.issuer, '--client-id', 'emu-open',
+    '--auth-url', `${emu.url}/auth`, '--token-url', `${emu.url}/token`, '--jwks-url', `${emu.url}/jwks`,
+    '--deployment', 'd-first', '--accept-new-deployments');
+  const bad = await launch13('client_id=emu-open&deployment_id=d-new&variant=tampered');
+  assert.equal(errorCode(bad.body), 'bad_signature');
+  let p = (await dla.cli('platform', 'list')).platforms.find((x) => x.client_id === 'emu-open');
+  assert.deepEqual(p.deployments, ['d-first'], 'nothing learnt from an unverified launch');
+  const ok = await launch13('client_id=emu-open&deployment_id=d-new');
+  assert.equal(ok.status, 303, ok.body);
+  p = (await dla.cli('platform', 'list')).platforms.find((x) => x.client_id === 'emu-open');
+  assert.deepEqual(p.deployments, ['d-first', 'd-new']);
+  assert.equal(p.accept_new_deployments, true);
+});
