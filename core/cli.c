@@ -386,6 +386,12 @@ static int cmd_init(dla_app_t *app, int argc, char **argv)
     return 0;
 }
 
+int dla_cli_core_only(const char *cmd)
+{
+    /* init prepares what modules need (the demo tenant): it runs before them. */
+    return strcmp(cmd, "init") == 0;
+}
+
 const dla_cli_cmd_t *dla_core_cli_commands(void)
 {
     static const dla_cli_cmd_t cmds[] = {

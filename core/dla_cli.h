@@ -16,6 +16,9 @@ void dla_cli_app_close(dla_app_t *app);
 /* NULL-terminated table of the core admin commands (init, tenant, credential, token). */
 const dla_cli_cmd_t *dla_core_cli_commands(void);
 
+/* 1 when command `cmd` opens only config, store, auth and i18n (no modules). */
+int dla_cli_core_only(const char *cmd);
+
 /* Small argument helpers for commands: finds "--name VALUE" (NULL if absent),
  * "--flag" presence, and prints errors/JSON. */
 const char *dla_cli_opt(int argc, char **argv, const char *name);

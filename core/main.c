@@ -98,7 +98,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "dla: unknown command \"%s\" (see dla help)\n", cmd);
         return 2;
     }
-    dla_app_t *app = dla_cli_app_open(1);
+    dla_app_t *app = dla_cli_app_open(!dla_cli_core_only(cmd));
     if (!app)
         return 1;
     int rc = found ? found->run(app, argc - 1, argv + 1) : cmd_serve(app, argc - 1, argv + 1);

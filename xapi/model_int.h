@@ -21,7 +21,7 @@
 #include "dla_err.h"
 
 /* ---- limits ------------------------------------------------------------------ */
-#define DLA_XM_MAX_DEPTH 64     /* JSON nesting of a statement */
+#define DLA_XM_MAX_DEPTH 64     /* nesting inside an extension value */
 #define DLA_XM_MAX_STRING 65536 /* bytes of one string value (IRIs: 4096) */
 #define DLA_XM_MAX_IRI 4096
 #define DLA_XM_MAX_PARTS 256         /* multipart/mixed parts per request */
@@ -65,11 +65,13 @@ int dla_xm_is_sha2hex(const char *s);                /* 56, 64, 96 or 128 hex */
 
 /* ---- stored form ---------------------------------------------------------------- */
 /* Turns a validated statement into its stored form, in place: id (random UUIDv4)
- * if absent, stored = stored_ts, timestamp = stored_ts if absent (and converted to
- * UTC "Z" form), authority = a copy of `authority` when non-NULL (else kept),
- * version "1.0.0" if absent; contextActivities single objects become arrays (also
- * in a SubStatement). `stored_ts` is an RFC 3339 UTC string (dla_xm_ts_format).
- * DLA_OK, DLA_EINVAL (bad stored_ts) or DLA_ENOMEM. */
+ * if absent, else lowercased; stored = stored_ts; timestamp = stored_ts if absent,
+ * else converted to UTC "Z" form (same instant; milliseconds, or microseconds when
+ * the client sent more digits; "...Z" timestamps are kept as sent); authority = a
+ * copy of `authority` when non-NULL (else kept); version "1.0.0" if absent;
+ * contextActivities single objects become arrays (also in a SubStatement, whose
+ * timestamp is converted too). `stored_ts` is an RFC 3339 UTC string
+ * (dla_xm_ts_format). DLA_OK, DLA_EINVAL (bad stored_ts) or DLA_ENOMEM. */
 int dla_xm_prepare(json_t *st, int version, const char *stored_ts,
                    const json_t *authority, dla_err_t *err);
 /* The statement id the statement voids (verb http://adlnet.gov/expapi/verbs/voided
@@ -86,9 +88,13 @@ enum { DLA_XM_FORMAT_EXACT = 0, DLA_XM_FORMAT_IDS = 1, DLA_XM_FORMAT_CANONICAL =
 int dla_xm_format_parse(const char *s);
 /* Returns a new reference (caller json_decref) holding `stored` in `format`:
  * exact = a copy; ids = Agents/Groups keep objectType + IFI only (anonymous groups
- * keep ids-form members), Activities keep objectType + id, verbs keep id;
- * canonical = every language map reduced to the best match for accept_language
- * (an Accept-Language header value, may be NULL). NULL on ENOMEM. */
+ * keep objectType + ids-form members), Activities keep their id only, Verbs keep
+ * id; canonical = the language maps of Activity definitions (name, description,
+ * interaction components) and Verb displays reduced to the one entry that best
+ * matches accept_language (an Accept-Language header value, may be NULL: then the
+ * first entry). Agents, Groups and attachments stay as in exact. To serve the
+ * LRS's canonical Activity definitions, replace them before calling this.
+ * NULL on ENOMEM. */
 json_t *dla_xm_format(const json_t *stored, int format, const char *accept_language);
 
 /* ---- comparison ---------------------------------------------------------------- */

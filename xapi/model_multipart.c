@@ -220,7 +220,15 @@ int dla_xm_multipart_parse(dla_arena_t *a, const char *content_type, const char 
             hl = 0;
             p += 2;
         } else {
-            hend = memfind(p, (size_t)(end - p), "\r\n\r\n", 4);
+            size_t window = (size_t)(end - p);
+            if (window > DLA_XM_MAX_PART_HEADERS + 4) {
+                window = DLA_XM_MAX_PART_HEADERS + 4; /* never scan past the limit */
+            }
+            hend = memfind(p, window, "\r\n\r\n", 4);
+            if (!hend && window < (size_t)(end - p)) {
+                return dla_err_set(err, DLA_ETOOBIG,
+                                   "multipart part %zu: headers too large", n);
+            }
             if (!hend) {
                 return dla_err_set(err, DLA_EINVAL,
                                    "multipart part %zu: headers not ended", n);

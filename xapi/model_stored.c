@@ -1,5 +1,5 @@
-/* model_stored.c - the stored form of statements, response formats, statement
- * comparison, agent keys and the agent/activity enumerations used for indexes. */
+/* model_stored.c - the stored form of statements, the response formats (exact,
+ * ids, canonical with Accept-Language) and statement comparison. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,10 +244,20 @@ static void ids_actor(json_t *a)
     }
 }
 
+/* An Activity in ids form is its id alone. */
 static void ids_activity(json_t *a)
 {
-    if (json_is_object(a)) {
-        json_object_del(a, "definition");
+    const char *k;
+    json_t *v;
+    void *tmp;
+    if (!json_is_object(a)) {
+        return;
+    }
+    json_object_foreach_safe(a, tmp, k, v)
+    {
+        if (strcmp(k, "id") != 0) {
+            json_object_del(a, k);
+        }
     }
 }
 
@@ -307,6 +317,25 @@ static void ids_statement(json_t *st, int sub)
     ids_actor(json_object_get(st, "authority"));
 }
 
+/* RFC 9110 qvalue ("0", "0.5", "1.000") as 0..1000, locale-independent. */
+static int parse_qvalue(const char *s)
+{
+    if (*s == '1') {
+        return 1000;
+    }
+    if (*s != '0') {
+        return 0;
+    }
+    int q = 0, scale = 100;
+    if (s[1] == '.') {
+        for (const char *p = s + 2; *p >= '0' && *p <= '9' && scale > 0; p++) {
+            q += (*p - '0') * scale;
+            scale /= 10;
+        }
+    }
+    return q;
+}
+
 /* Accept-Language: returns the q-value (0..1000) of `tag` in the header, -1 if
  * no range matches. A range matches a tag equal to it or starting with it + "-". */
 static int lang_quality(const char *header, const char *tag)
@@ -331,8 +360,7 @@ static int lang_quality(const char *header, const char *tag)
             const char *qs = strstr(p, "q=");
             const char *comma = strchr(p, ',');
             if (qs && (!comma || qs < comma)) {
-                double d = atof(qs + 2);
-                q = (int)(d * 1000.0);
+                q = parse_qvalue(qs + 2);
             }
             p = comma ? comma : p + strlen(p);
         }
@@ -429,13 +457,6 @@ static void canonical_statement(json_t *st, const char *accept)
             canonical_definition(v, accept);
         }
     }
-    size_t i;
-    json_t *att;
-    json_array_foreach(json_object_get(st, "attachments"), i, att)
-    {
-        canonical_map(json_object_get(att, "display"), accept);
-        canonical_map(json_object_get(att, "description"), accept);
-    }
 }
 
 json_t *dla_xm_format(const json_t *stored, int format, const char *accept_language)
@@ -498,6 +519,48 @@ static void lower_string(json_t *o, const char *key)
     json_object_set_new(o, key, json_string(buf));
 }
 
+typedef struct keyed_s {
+    char *ser;
+    json_t *v;
+} keyed_t;
+
+static int keyed_cmp(const void *x, const void *y)
+{
+    const keyed_t *a = x, *b = y;
+    if (!a->ser || !b->ser) {
+        return a->ser ? 1 : b->ser ? -1 : 0;
+    }
+    return strcmp(a->ser, b->ser);
+}
+
+/* Replaces a group's member array by its members sorted by serialisation. */
+static void member_sort(json_t *group, json_t *m, size_t n)
+{
+    keyed_t *k = calloc(n ? n : 1, sizeof *k);
+    json_t *sorted = json_array();
+    if (k && sorted) {
+        for (size_t i = 0; i < n; i++) {
+            k[i].v = json_array_get(m, i);
+            k[i].ser =
+                json_dumps(k[i].v, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
+        }
+        qsort(k, n, sizeof *k, keyed_cmp);
+        for (size_t i = 0; i < n; i++) {
+            json_array_append(sorted, k[i].v);
+        }
+        if (json_array_size(sorted) == n) {
+            json_object_set(group, "member", sorted);
+        }
+    }
+    if (k) {
+        for (size_t i = 0; i < n; i++) {
+            free(k[i].ser);
+        }
+    }
+    free(k);
+    json_decref(sorted);
+}
+
 static void norm_actor(json_t *a)
 {
     if (!json_is_object(a)) {
@@ -516,37 +579,7 @@ static void norm_actor(json_t *a)
             norm_actor(e);
         }
         /* members are an unordered list: sort by serialisation */
-        char **ser = calloc(n ? n : 1, sizeof *ser);
-        json_t *sorted = json_array();
-        if (ser && sorted) {
-            for (i = 0; i < n; i++) {
-                ser[i] = json_dumps(json_array_get(m, i), JSON_SORT_KEYS | JSON_COMPACT);
-            }
-            for (i = 0; i < n; i++) {
-                size_t best = n;
-                for (size_t j = 0; j < n; j++) {
-                    if (ser[j] && (best == n || strcmp(ser[j], ser[best]) < 0)) {
-                        best = j;
-                    }
-                }
-                if (best == n) {
-                    break;
-                }
-                json_array_append(sorted, json_array_get(m, best));
-                free(ser[best]);
-                ser[best] = NULL;
-            }
-            if (json_array_size(sorted) == n) {
-                json_object_set(a, "member", sorted);
-            }
-        }
-        if (ser) {
-            for (i = 0; i < n; i++) {
-                free(ser[i]);
-            }
-        }
-        free(ser);
-        json_decref(sorted);
+        member_sort(a, m, n);
     }
 }
 
@@ -703,267 +736,4 @@ cleanup:
     json_decref(x);
     json_decref(y);
     return eq;
-}
-
-/* ---- agent keys and enumerations
- * -------------------------------------------------------- */
-
-int dla_xm_agent_ifi_key(const json_t *agent, char *buf, size_t cap)
-{
-    int n;
-    const char *s;
-    if (!json_is_object(agent) || !buf || cap == 0) {
-        return DLA_EINVAL;
-    }
-    if ((s = str_of(agent, "mbox"))) {
-        if (strncasecmp(s, "mailto:", 7) != 0) {
-            return DLA_EINVAL;
-        }
-        n = snprintf(buf, cap, "mbox:mailto:%s", s + 7);
-    } else if ((s = str_of(agent, "mbox_sha1sum"))) {
-        n = snprintf(buf, cap, "sha1:%s", s);
-        for (int i = 5; i < n && (size_t)i < cap; i++) {
-            buf[i] = (char)tolower((unsigned char)buf[i]);
-        }
-    } else if ((s = str_of(agent, "openid"))) {
-        n = snprintf(buf, cap, "openid:%s", s);
-    } else if (json_object_get(agent, "account")) {
-        json_t *acc = json_object_get(agent, "account");
-        const char *hp = str_of(acc, "homePage"), *nm = str_of(acc, "name");
-        if (!hp || !nm) {
-            return DLA_EINVAL;
-        }
-        n = snprintf(buf, cap, "account:%s|%s", hp, nm);
-    } else {
-        return DLA_ENOTFOUND;
-    }
-    if (n < 0 || (size_t)n >= cap) {
-        return DLA_ETOOBIG;
-    }
-    return DLA_OK;
-}
-
-typedef struct enum_s {
-    dla_xm_key_fn fn;
-    void *ctx;
-    char key[DLA_XM_IFI_KEY_MAX];
-} enum_t;
-
-static int emit_actor(enum_t *e, const json_t *a, int where, int members_where)
-{
-    if (!json_is_object(a)) {
-        return 0;
-    }
-    int rc = dla_xm_agent_ifi_key(a, e->key, sizeof e->key);
-    if (rc == DLA_OK && (rc = e->fn(e->ctx, e->key, where)) != 0) {
-        return rc;
-    }
-    size_t i;
-    json_t *m;
-    json_array_foreach(json_object_get(a, "member"), i, m)
-    {
-        if (dla_xm_agent_ifi_key(m, e->key, sizeof e->key) == DLA_OK &&
-            (rc = e->fn(e->ctx, e->key, members_where)) != 0) {
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static int agents_of(enum_t *e, const json_t *st, int sub)
-{
-    int rc;
-    int direct = sub ? DLA_XM_RELATED : DLA_XM_DIRECT;
-    if ((rc = emit_actor(e, json_object_get(st, "actor"), direct, DLA_XM_RELATED))) {
-        return rc;
-    }
-    json_t *obj = json_object_get(st, "object");
-    if (is_type(obj, "Agent") || is_type(obj, "Group")) {
-        if ((rc = emit_actor(e, obj, direct, DLA_XM_RELATED))) {
-            return rc;
-        }
-    } else if (!sub && is_type(obj, "SubStatement")) {
-        if ((rc = agents_of(e, obj, 1))) {
-            return rc;
-        }
-    }
-    json_t *ctx = json_object_get(st, "context");
-    if ((rc = emit_actor(e, json_object_get(ctx, "instructor"), DLA_XM_RELATED,
-                         DLA_XM_RELATED)) ||
-        (rc = emit_actor(e, json_object_get(ctx, "team"), DLA_XM_RELATED,
-                         DLA_XM_RELATED))) {
-        return rc;
-    }
-    size_t i;
-    json_t *x;
-    json_array_foreach(json_object_get(ctx, "contextAgents"), i, x)
-    {
-        if ((rc = emit_actor(e, json_object_get(x, "agent"), DLA_XM_RELATED,
-                             DLA_XM_RELATED))) {
-            return rc;
-        }
-    }
-    json_array_foreach(json_object_get(ctx, "contextGroups"), i, x)
-    {
-        if ((rc = emit_actor(e, json_object_get(x, "group"), DLA_XM_RELATED,
-                             DLA_XM_RELATED))) {
-            return rc;
-        }
-    }
-    if (!sub) {
-        return emit_actor(e, json_object_get(st, "authority"), DLA_XM_RELATED,
-                          DLA_XM_RELATED);
-    }
-    return 0;
-}
-
-int dla_xm_statement_agents(const json_t *st, dla_xm_key_fn fn, void *ctx)
-{
-    enum_t *e = malloc(sizeof *e);
-    if (!e) {
-        return DLA_ENOMEM;
-    }
-    e->fn = fn;
-    e->ctx = ctx;
-    int rc = json_is_object(st) ? agents_of(e, st, 0) : DLA_OK;
-    free(e);
-    return rc;
-}
-
-typedef int (*act_visit_fn)(void *ctx, const json_t *activity, int where);
-
-static int ctx_activities(const json_t *st, act_visit_fn fn, void *ctx)
-{
-    json_t *ca = json_object_get(json_object_get(st, "context"), "contextActivities");
-    const char *k;
-    json_t *v;
-    int rc;
-    json_object_foreach(ca, k, v)
-    {
-        if (json_is_array(v)) {
-            size_t i;
-            json_t *a;
-            json_array_foreach(v, i, a)
-            {
-                if ((rc = fn(ctx, a, DLA_XM_RELATED))) {
-                    return rc;
-                }
-            }
-        } else if ((rc = fn(ctx, v, DLA_XM_RELATED))) {
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static int activities_walk(const json_t *st, act_visit_fn fn, void *ctx, int sub)
-{
-    int rc;
-    json_t *obj = json_object_get(st, "object");
-    if (is_type(obj, "SubStatement")) {
-        if (!sub && (rc = activities_walk(obj, fn, ctx, 1))) {
-            return rc;
-        }
-    } else if (json_is_object(obj) &&
-               (!json_object_get(obj, "objectType") || is_type(obj, "Activity"))) {
-        if ((rc = fn(ctx, obj, sub ? DLA_XM_RELATED : DLA_XM_DIRECT))) {
-            return rc;
-        }
-    }
-    return ctx_activities(st, fn, ctx);
-}
-
-typedef struct act_ids_s {
-    dla_xm_key_fn fn;
-    void *ctx;
-} act_ids_t;
-
-static int visit_id(void *ctx, const json_t *activity, int where)
-{
-    act_ids_t *a = ctx;
-    const char *id = str_of(activity, "id");
-    return id ? a->fn(a->ctx, id, where) : 0;
-}
-
-int dla_xm_statement_activities(const json_t *st, dla_xm_key_fn fn, void *ctx)
-{
-    act_ids_t a = {fn, ctx};
-    return json_is_object(st) ? activities_walk(st, visit_id, &a, 0) : DLA_OK;
-}
-
-typedef struct act_objs_s {
-    dla_xm_obj_fn fn;
-    void *ctx;
-} act_objs_t;
-
-static int visit_obj(void *ctx, const json_t *activity, int where)
-{
-    (void)where;
-    act_objs_t *a = ctx;
-    if (!json_is_object(json_object_get(activity, "definition")) ||
-        !str_of(activity, "id")) {
-        return 0;
-    }
-    return a->fn(a->ctx, activity);
-}
-
-int dla_xm_statement_activity_objects(const json_t *st, dla_xm_obj_fn fn, void *ctx)
-{
-    act_objs_t a = {fn, ctx};
-    return json_is_object(st) ? activities_walk(st, visit_obj, &a, 0) : DLA_OK;
-}
-
-json_t *dla_xm_activity_merge(const json_t *old, const json_t *incoming)
-{
-    json_t *out = old ? json_deep_copy(old) : json_object();
-    if (!out) {
-        return NULL;
-    }
-    if (!json_is_object(out) || !json_is_object(incoming)) {
-        return out;
-    }
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)incoming, k, v)
-    {
-        json_t *cur = json_object_get(out, k);
-        int is_map = strcmp(k, "name") == 0 || strcmp(k, "description") == 0;
-        if (is_map && json_is_object(cur) && json_is_object(v)) {
-            if (json_object_update(cur, v)) {
-                json_decref(out);
-                return NULL;
-            }
-        } else if (json_object_set(out, k, v)) {
-            json_decref(out);
-            return NULL;
-        }
-    }
-    return out;
-}
-
-json_t *dla_xm_person(const json_t *agent)
-{
-    json_t *p = json_pack("{s:s}", "objectType", "Person");
-    if (!p) {
-        return NULL;
-    }
-    static const char *const keys[] = {"name", "mbox", "mbox_sha1sum", "openid",
-                                       "account"};
-    for (int i = 0; i < 5; i++) {
-        json_t *v = json_object_get(agent, keys[i]);
-        if (!v) {
-            continue;
-        }
-        json_t *arr = json_array();
-        if (!arr || json_array_append(arr, v)) {
-            json_decref(arr);
-            json_decref(p);
-            return NULL;
-        }
-        if (json_object_set_new(p, keys[i], arr)) {
-            json_decref(p);
-            return NULL;
-        }
-    }
-    return p;
 }

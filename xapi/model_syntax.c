@@ -75,6 +75,13 @@ const char *dla_xm_version_name(int version)
 
 /* ---- IRIs, UUIDs, hex ----------------------------------------------------------- */
 
+/* Characters never allowed in an IRI: controls, space, DEL and <>"{}|\\^` */
+static int iri_bad(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"' || c == '{' ||
+           c == '}' || c == '|' || c == '\\' || c == '^' || c == '`';
+}
+
 int dla_xm_is_iri(const char *s)
 {
     if (!s || !isalpha((unsigned char)s[0])) {
@@ -87,17 +94,13 @@ int dla_xm_is_iri(const char *s)
     if (s[i] != ':' || s[i + 1] == '\0') {
         return 0;
     }
-    size_t n = i + 1;
-    for (; s[n]; n++) {
+    for (size_t n = i + 1; s[n]; n++) {
         unsigned char c = (unsigned char)s[n];
-        if (c <= 0x20 || c == 0x7f || strchr("<>\"{}|\\^`", c)) {
+        if (iri_bad(c) || n > DLA_XM_MAX_IRI) {
             return 0;
         }
         if (c == '%' &&
             !(isxdigit((unsigned char)s[n + 1]) && isxdigit((unsigned char)s[n + 2]))) {
-            return 0;
-        }
-        if (n > DLA_XM_MAX_IRI) {
             return 0;
         }
     }
@@ -203,6 +206,8 @@ static const char *const grandfathered[] = {
     "cel-gaulish", "no-bok",   "no-nyn",    "zh-guoyu",  "zh-hakka",   "zh-min",
     "zh-min-nan",  "zh-xiang", NULL};
 
+static int langtag_regular(const char *s);
+
 int dla_xm_is_langtag(const char *s)
 {
     if (!s) {
@@ -212,11 +217,20 @@ int dla_xm_is_langtag(const char *s)
     if (total == 0 || total > 128) {
         return 0;
     }
+    if (langtag_regular(s)) {
+        return 1;
+    }
     for (int i = 0; grandfathered[i]; i++) {
         if (strcasecmp(s, grandfathered[i]) == 0) {
             return 1;
         }
     }
+    return 0;
+}
+
+/* The langtag / privateuse productions of RFC 5646 (length already checked). */
+static int langtag_regular(const char *s)
+{
     /* split into subtags */
     const char *tag[64];
     size_t len[64];
@@ -241,8 +255,10 @@ int dla_xm_is_langtag(const char *s)
     if (len[0] == 1 && (tag[0][0] == 'x' || tag[0][0] == 'X')) {
         goto privateuse;
     }
-    /* language */
-    if (!all_alpha(tag[0], len[0]) || len[0] < 2) {
+    /* language: 2-3 letters. RFC 5646 also lets 4 letters (reserved) and 5-8
+     * letters (registered) through its grammar, but the registry holds none, so
+     * such tags ("test", "english") are rejected as invalid. */
+    if (!all_alpha(tag[0], len[0]) || len[0] < 2 || len[0] > 3) {
         return 0;
     }
     i = 1;
@@ -530,6 +546,11 @@ static int ts_parse(const char *s, int64_t *us_out, int *has_offset)
     }
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - (int64_t)off_min * 60;
+    /* the instant, in UTC, must stay within years 0001..9999 */
+    if (secs < days_from_civil(1, 1, 1) * 86400 ||
+        secs >= days_from_civil(10000, 1, 1) * 86400) {
+        return DLA_EINVAL;
+    }
     *us_out = secs * 1000000 + frac_us;
     return DLA_OK;
 }
@@ -567,14 +588,24 @@ void dla_xm_ts_format(int64_t us, int digits_n, char out[32])
     if (y < 0 || y > 9999) {
         y = y < 0 ? 0 : 9999;
     }
-    int h = (int)(rem / 3600), mi = (int)(rem % 3600 / 60), se = (int)(rem % 60);
+    unsigned h = (unsigned)(rem / 3600) % 24, mi = (unsigned)(rem % 3600 / 60) % 60,
+             se = (unsigned)(rem % 60) % 60;
+    unsigned f = (unsigned)frac % 1000000;
+    /* every field is range-limited, so 31 bytes always suffice */
+    char tmp[64];
     if (digits_n == 6) {
-        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d, h, mi, se,
-                 (int)frac);
+        snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", (unsigned)y,
+                 (unsigned)m % 13, (unsigned)d % 32, h, mi, se, f);
     } else {
-        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, h, mi, se,
-                 (int)(frac / 1000));
+        snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)y,
+                 (unsigned)m % 13, (unsigned)d % 32, h, mi, se, f / 1000);
     }
+    size_t l = strlen(tmp);
+    if (l > 31) {
+        l = 31;
+    }
+    memcpy(out, tmp, l);
+    out[l] = '\0';
 }
 
 int64_t dla_xm_now_us(void)

@@ -69,7 +69,8 @@ static void test_strings(void **state)
     assert_string_equal(dla_arena_strndup(a, "abcdef", 3), "abc");
     assert_string_equal(dla_arena_strndup(a, "ab", 10), "ab");
     assert_string_equal(dla_arena_strdup(a, ""), "");
-    assert_string_equal(dla_arena_sprintf(a, "%s-%d-%05.1f", "x", 42, 3.25), "x-42-003.2");
+    assert_string_equal(dla_arena_sprintf(a, "%s-%d-%05.1f", "x", 42, 3.25),
+                        "x-42-003.2");
     char longbuf[10000];
     memset(longbuf, 'z', sizeof longbuf - 1);
     longbuf[sizeof longbuf - 1] = '\0';

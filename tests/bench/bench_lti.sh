@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# bench_lti: LTI launches/s on the release build, for LTI 1.1 and LTI 1.3, and the
+# p99 latency. Real launches: every request carries its own signature
+# (oauth-sign HMAC-SHA1 for 1.1; an RS256 id_token bound to a state/nonce from
+# the tool's own /lti/login for 1.3), pre-signed into a pool by lti_load_pool.mjs
+# and replayed once each by wrk (lti_wrk.lua). Each launch verifies, records its
+# nonce and launch record, upserts the identity and opens a session (303 to the UI).
+# Floors: 3,000 launches/s and p99 <= 5 ms for each version (2 cores).
+# Store opened with sync=false (no fsync per commit), as for the other benches.
+# Tunables: DLA_BENCH_CONNS (8), DLA_BENCH_SECONDS (4), DLA_BENCH_POOL11 (50000),
+# DLA_BENCH_POOL13 (20000).
+source "$(dirname "$0")/../integration/lib.sh"
+DLA_TEST_NAME=bench_lti
+command -v wrk >/dev/null || dla_fail "wrk is not installed (apt-get install wrk)"
+here=$(cd "$(dirname "$0")" && pwd)
+floor=3000
+p99_max=5
+conns=${DLA_BENCH_CONNS:-8}
+secs=${DLA_BENCH_SECONDS:-4}
+pool11=${DLA_BENCH_POOL11:-50000}
+pool13=${DLA_BENCH_POOL13:-20000}
+
+dla_setup
+dla_write_config >/dev/null <<'JSON'
+{"server": {"access_log": false, "log_level": "warn"}, "store": {"sync": false}}
+JSON
+dla_init
+dla_cli consumer add --tenant demo --key bench-key --secret bench-secret-0123 --json >/dev/null
+dla_start
+
+# Runs one version: prints the JSON line, returns 1 under a floor.
+run()
+{
+    local ver=$1 pool=$2 out line launches other exhausted dur p50 p99 rate pass
+    out="$DLA_TMP/pool$ver.txt"
+    if [ "$ver" = 11 ]; then
+        node "$here/lti_load_pool.mjs" 11 "$DLA_URL" "$pool" "$out" bench-key bench-secret-0123 ||
+            dla_fail "could not build the 1.1 launch pool"
+    else
+        node "$here/lti_load_pool.mjs" 13 "$DLA_URL" "$pool" "$out" ||
+            dla_fail "could not build the 1.3 launch pool"
+    fi
+    line=$(wrk -t2 -c"$conns" -d"$secs"s -s "$here/lti_wrk.lua" "$DLA_URL" -- "$out" 2 2>&1 |
+        tee -a "$DLA_TMP/wrk.log" | grep '^LTI ') || dla_fail "wrk failed: $(tail -5 "$DLA_TMP/wrk.log")"
+    read -r _ launches other exhausted dur p50 p99 <<<"$line"
+    [ "$other" -eq 0 ] || dla_fail "$other launches of LTI $ver were refused"
+    rate=$((launches * 1000000 / dur))
+    pass=false
+    if [ "$rate" -ge "$floor" ] && [ "$exhausted" -eq 0 ] &&
+        awk -v p="$p99" -v m="$p99_max" 'BEGIN { exit !(p <= m) }'; then
+        pass=true
+    fi
+    printf '{"bench":"lti.launch%s","value":%d,"unit":"launches/s","floor":%d,"pass":%s,' \
+        "$ver" "$rate" "$floor" "$pass"
+    printf '"launches":%d,"latency_p50_ms":%s,"latency_p99_ms":%s,"p99_max_ms":%d,' \
+        "$launches" "$p50" "$p99" "$p99_max"
+    printf '"pool_exhausted":%d,"client":"wrk -t2 -c%d -d%ds (pre-signed pool)","store_sync":false,"cores":%d}\n' \
+        "$exhausted" "$conns" "$secs" "$(nproc)"
+    [ "$pass" = true ]
+}
+
+status=0
+run 11 "$pool11" || status=1
+run 13 "$pool13" || status=1
+dla_stop
+exit $status
