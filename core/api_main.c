@@ -478,6 +478,19 @@ static void route_profile_get(dla_req_t *req, void *ud)
     api_json(req, 200, o);
 }
 
+/* 1 if the JSON string has no NUL and no control characters (newlines allowed
+ * when `multiline`). */
+static int plain_text(const json_t *s, int multiline)
+{
+    const unsigned char *p = (const unsigned char *)json_string_value(s);
+    size_t i, n = json_string_length(s);
+
+    for (i = 0; i < n; i++)
+        if (p[i] < 0x20 ? !(multiline && p[i] == '\n') : p[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
 /* Validates a PUT body into a stored profile; on error answers 400. */
 static json_t *profile_validate(api_t *a, dla_req_t *req, const char *lang, json_t *in)
 {
@@ -511,9 +524,7 @@ static json_t *profile_validate(api_t *a, dla_req_t *req, const char *lang, json
     }
     if (rtx != NULL && !json_is_null(rtx) &&
         (!json_is_string(rtx) || json_string_length(rtx) < 1 ||
-         json_string_length(rtx) > 200 ||
-         strpbrk(json_string_value(rtx),
-                 "\r\t\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c") != NULL)) {
+         json_string_length(rtx) > 200 || !plain_text(rtx, 0))) {
         dla_resp_error(req, 400, "invalid", "role_text: %s",
                        dla_t(lang, "diag.err.role_text"));
         return NULL;
@@ -543,7 +554,8 @@ static json_t *profile_validate(api_t *a, dla_req_t *req, const char *lang, json
             json_decref(out_obj);
             return NULL;
         }
-        if (r != NULL && (!json_is_string(r) || json_string_length(r) > 500)) {
+        if (r != NULL &&
+            (!json_is_string(r) || json_string_length(r) > 500 || !plain_text(r, 1))) {
             dla_resp_error(req, 400, "invalid", "objectives[%zu].reason: %s", i,
                            dla_t(lang, "diag.err.reason"));
             json_decref(out_obj);

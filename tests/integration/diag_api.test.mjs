@@ -117,6 +117,11 @@ test('profile: validated, saved, editable', async () => {
   assert.match(r.json.error.message, /objectives\[0\]/);
   r = await api('PUT', '/api/v1/profile', '{"role_id": ');
   assert.equal(r.status, 400);
+  r = await api('PUT', '/api/v1/profile', { role_text: 'line\nbreak' });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /^role_text/);
+  r = await api('PUT', '/api/v1/profile', { objectives: [{ competence: '1.1', reason: 'x'.repeat(501) }] });
+  assert.equal(r.status, 400);
   r = await api('PUT', '/api/v1/profile', {
     role_id: 'specialist',
     objectives: [{ competence: '4.2', reason: 'Tvarkau gyventojų asmens duomenis' }, { competence: '1.3' }],
