@@ -402,8 +402,9 @@ static void result_targets(api_t *a, json_t *res, const json_t *profile)
                                json_string_value(json_object_get(res, "framework"))) != 0)
         return;
     json_object_set_new(res, "role",
-                        json_pack("{s:O, s:O}", "id", json_object_get(role, "id"),
-                                  "title", json_object_get(role, "title")));
+                        json_pack("{s:o, s:o}", "id",
+                                  json_deep_copy(json_object_get(role, "id")), "title",
+                                  json_deep_copy(json_object_get(role, "title"))));
     json_array_foreach(json_object_get(res, "competences"), i, c)
     {
         json_t *t = json_object_get(tg, json_string_value(json_object_get(c, "id")));

@@ -447,8 +447,9 @@ static json_t *profile_view(api_t *a, json_t *p)
     if (o == NULL)
         return NULL;
     json_object_set_new(o, "role",
-                        r ? json_pack("{s:O, s:O}", "id", json_object_get(r, "id"),
-                                      "title", json_object_get(r, "title"))
+                        r ? json_pack("{s:o, s:o}", "id",
+                                      json_deep_copy(json_object_get(r, "id")), "title",
+                                      json_deep_copy(json_object_get(r, "title")))
                           : json_null());
     json_object_set_new(o, "framework", json_string(a->fws[a->def_fw].fw->id));
     return o;
@@ -658,7 +659,8 @@ static void route_roles(dla_req_t *req, void *ud)
 
     if (dla_api_session(req, a->app, &s) != DLA_OK)
         return;
-    api_json(req, 200, json_pack("{s:O}", "roles", a->roles));
+    /* deep copy: shared documents are never serialised concurrently */
+    api_json(req, 200, json_pack("{s:o}", "roles", json_deep_copy(a->roles)));
 }
 
 /* ---- module
