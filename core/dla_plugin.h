@@ -167,7 +167,8 @@ typedef struct dla_host_api_s {
 
     /* Plugin-private persistent key/value records in the service's store
      * (namespaced by instance name; at most 64 KiB per value, 256 B per key).
-     * Available after init returns, from operations; DLA_PLUGIN_EUNSUPPORTED
+     * Usable from init on and from operations (thread-safe; do not call it
+     * while holding a lock another kv caller may wait for); DLA_PLUGIN_EUNSUPPORTED
      * when the host runs without a store. kv_get stores a copy allocated with
      * api->alloc in *val (caller frees with api->free) or returns
      * DLA_PLUGIN_ENOTFOUND. Each call is its own durable transaction. */

@@ -57,6 +57,11 @@ int dla_plugins_list_json(const dla_app_t *app, json_t **out, dla_err_t *err);
  * DLA_ENOTFOUND; a source named explicitly that fails is an error. */
 int dla_plugins_content_search(dla_app_t *app, const char *query_json, json_t **out,
                                dla_err_t *err);
+/* Over HTTP: GET /api/v1/content?competence=4.2&level=2&language=lt&text=..
+ * &limit=20&source=name (Bearer session token) answers
+ * {"items":[...],"sources":N}; 400 for bad parameters, 404 for an unknown
+ * source, 502 when a named source fails. Registered by dla_plugins_load when
+ * the app has a router. */
 /* Number of registered content sources. */
 size_t dla_plugins_content_count(const dla_app_t *app);
 

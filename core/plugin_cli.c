@@ -1,9 +1,33 @@
 /* plugin_cli.c - `dla plugin list|search|export`. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plugin_int.h"
+
+/* Reports a failure: "dla plugin <cmd>: <msg>" on stderr and, with --json, the
+ * admin commands' JSON error object on stdout. Returns status. */
+static int fail(int json, const char *cmd, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(int json, const char *cmd, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (json) {
+        json_t *o = json_pack("{s:{s:s,s:s%}}", "error", "code", "command_failed",
+                              "message", msg, strlen(msg));
+        char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        puts(text ? text : "{\"error\":{\"code\":\"command_failed\",\"message\":\"\"}}");
+        free(text);
+        json_decref(o);
+    }
+    fprintf(stderr, "dla plugin %s: %s\n", cmd, msg);
+    return status;
+}
 
 static void cap_list(json_t *arr, uint32_t caps)
 {
@@ -77,8 +101,7 @@ static int cmd_list(dla_app_t *app, int json)
     dla_err_t err = {0};
     json_t *root = NULL;
     if (dla_plugins_list_json(app, &root, &err) != DLA_OK) {
-        fprintf(stderr, "dla plugin list: %s\n", err.msg);
-        return 1;
+        return fail(json, "list", 1, "%s", err.msg);
     }
     int rc = 0;
     if (json) {
@@ -113,8 +136,7 @@ static int cmd_search(dla_app_t *app, const char *query, int json)
     dla_err_t err = {0};
     json_t *items = NULL;
     if (dla_plugins_content_search(app, query, &items, &err) != DLA_OK) {
-        fprintf(stderr, "dla plugin search: %s\n", err.msg);
-        return 1;
+        return fail(json, "search", 1, "%s", err.msg);
     }
     int rc = 0;
     if (json) {
@@ -155,12 +177,11 @@ static int cmd_export(dla_app_t *app, const char *name, const char *options,
     else
         rows = json_load_file(rows_file, JSON_REJECT_DUPLICATES, &je);
     if (!rows) {
-        fprintf(stderr, "dla plugin export: %s:%d:%d: %s\n",
-                rows_file ? rows_file : "<stdin>", je.line, je.column, je.text);
-        return 1;
+        return fail(json, "export", 1, "%s:%d:%d: %s", rows_file ? rows_file : "<stdin>",
+                    je.line, je.column, je.text);
     }
     if (dla_plugins_hr_export_json(app, name, options, rows, &summary, &err) != DLA_OK) {
-        fprintf(stderr, "dla plugin export: %s\n", err.msg);
+        rc = fail(json, "export", 1, "%s", err.msg);
         goto cleanup;
     }
     if (json) {
@@ -178,8 +199,10 @@ cleanup:
     return rc;
 }
 
-static int usage(void)
+static int usage(int json)
 {
+    if (json)
+        return fail(json, "", 2, "usage: dla plugin list|search QUERY_JSON|export NAME");
     fputs("usage: dla plugin list [--json]\n"
           "       dla plugin search [--json] QUERY_JSON\n"
           "       dla plugin export NAME [--options JSON] [--rows FILE|-] [--json]\n",
@@ -189,33 +212,32 @@ static int usage(void)
 
 static int plugin_main(dla_app_t *app, int argc, char **argv)
 {
-    int json = 0;
     const char *pos[2] = {NULL, NULL}, *options = NULL, *rows = NULL;
-    int npos = 0;
-    if (argc < 2)
-        return usage();
-    const char *sub = argv[1];
-    for (int i = 2; i < argc; i++) {
+    int npos = 0, json = 0, bad = argc < 2;
+    for (int i = 1; i < argc; i++) /* --json first, so usage errors honour it */
+        json |= strcmp(argv[i], "--json") == 0;
+    for (int i = 2; i < argc && !bad; i++) {
         if (strcmp(argv[i], "--json") == 0)
-            json = 1;
+            continue;
         else if (strcmp(argv[i], "--options") == 0 && i + 1 < argc)
             options = argv[++i];
         else if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
             rows = argv[++i];
         else if (argv[i][0] == '-' && argv[i][1] == '-')
-            return usage();
+            bad = 1;
         else if (npos < 2)
             pos[npos++] = argv[i];
         else
-            return usage();
+            bad = 1;
     }
+    if (bad)
+        return usage(json);
+    const char *sub = argv[1];
     int loaded_here = 0, rc;
     if (!app->plugins) {
         dla_err_t err = {0};
-        if (dla_plugins_load(app, &err) != DLA_OK) {
-            fprintf(stderr, "dla plugin: %s\n", err.msg);
-            return 1;
-        }
+        if (dla_plugins_load(app, &err) != DLA_OK)
+            return fail(json, sub, 1, "%s", err.msg);
         loaded_here = 1;
     }
     if (strcmp(sub, "list") == 0 && npos == 0)
@@ -225,7 +247,7 @@ static int plugin_main(dla_app_t *app, int argc, char **argv)
     else if (strcmp(sub, "export") == 0 && npos == 1)
         rc = cmd_export(app, pos[0], options, rows, json);
     else
-        rc = usage();
+        rc = usage(json);
     if (loaded_here)
         dla_plugins_unload(app);
     return rc;

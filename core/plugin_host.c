@@ -339,6 +339,8 @@ int dla_plugins_load_json(dla_app_t *app, const json_t *plugins, dla_err_t *err)
                 break;
         }
     }
+    if (rc == DLA_OK)
+        rc = plugin_http_init(app, err);
     if (rc != DLA_OK)
         dla_plugins_unload(app);
     return rc;

@@ -58,6 +58,10 @@ const dla_host_api_t *plugin_host_api(void);
 const plugin_reg_t *plugin_find(const dla_plugins_state_t *ps, reg_kind_t kind,
                                 const char *name);
 
+/* Registers GET /api/v1/content on app->router (no-op without a router or when
+ * already registered on it). Start-up only. */
+int plugin_http_init(dla_app_t *app, dla_err_t *err);
+
 /* Text name of a capability bit ("content_source", "hr_exporter"). */
 const char *plugin_cap_name(uint32_t cap);
 

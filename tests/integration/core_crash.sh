@@ -19,8 +19,14 @@ store="$DLA_TMP/crashstore"
 for round in 1 2 3 4 5 6 7 8; do
     "$helper" --writer "$store" >"$DLA_TMP/writer.out" 2>"$DLA_TMP/writer.log" &
     wpid=$!
-    # random moment: 50..800 ms after start
-    sleep "0.$(printf '%03d' $((50 + RANDOM % 750)))"
+    # once it is writing (a slow, loaded machine may take a while to start),
+    # kill it at a random moment 0..600 ms later
+    for _ in $(seq 1 300); do
+        [ "$(wc -l <"$DLA_TMP/writer.out")" -gt 0 ] && break
+        kill -0 "$wpid" 2>/dev/null || break
+        sleep 0.1
+    done
+    sleep "0.$(printf '%03d' $((RANDOM % 600)))"
     kill -KILL "$wpid" 2>/dev/null || true
     wait "$wpid" 2>/dev/null || true
     if grep -q "writer:\|ERROR: \|runtime error" "$DLA_TMP/writer.log"; then
@@ -39,15 +45,22 @@ done
 # 2. the CLI writing, killed at random moments
 dla_init
 for round in 1 2 3 4; do
+    : >"$DLA_TMP/cli.out"
     (
         i=0
         while :; do
-            "$DLA_BIN" credential add --tenant demo --name "crash-$round-$i" --json >/dev/null 2>&1 || exit 1
+            "$DLA_BIN" credential add --tenant demo --name "crash-$round-$i" --json \
+                >>"$DLA_TMP/cli.out" 2>/dev/null || exit 1
             i=$((i + 1))
         done
     ) &
     lpid=$!
-    sleep "0.$(printf '%03d' $((200 + RANDOM % 700)))"
+    # after the first credential of this round, kill at a random moment
+    for _ in $(seq 1 300); do
+        [ -s "$DLA_TMP/cli.out" ] && break
+        sleep 0.1
+    done
+    sleep "0.$(printf '%03d' $((RANDOM % 900)))"
     # kill the running dla child first (mid-write), then the loop
     pkill -KILL -P "$lpid" 2>/dev/null || true
     kill -KILL "$lpid" 2>/dev/null || true

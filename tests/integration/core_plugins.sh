@@ -28,6 +28,39 @@ grep -q 'plugin "katalogas" loaded: content_catalog 1.0.0' "$DLA_LOG" ||
 grep -q 'plugin "hr" loaded: hr_csv 1.0.0' "$DLA_LOG" || dla_fail "hr_csv not loaded"
 curl -sf -o /dev/null "$DLA_URL/healthz" || dla_fail "healthz with plugins"
 
+# content search over HTTP: GET /api/v1/content with a session token
+tok=$(dla_token demo ona learner)
+api() { curl -s -H "Authorization: Bearer $tok" -w '\n%{http_code}' "$DLA_URL/api/v1/content$1"; }
+res=$(api '?competence=4.2&level=2&language=lt&source=katalogas')
+dla_assert_eq "${res##*$'\n'}" 200 "GET /api/v1/content status"
+body=${res%$'\n'*}
+dla_assert_eq "$(dla_json_get "$body" items.0.id)" slaptazodziai-mfa "HTTP content search"
+dla_assert_eq "$(dla_json_get "$body" sources)" 2 "sources count"
+res=$(api '?text=phishing&limit=5')
+ids=$(node -e 'console.log(JSON.parse(process.argv[1]).items.map(i => i.id).join(","))' "${res%$'\n'*}")
+dla_assert_eq "$ids" "slaptazodziai-mfa,phishing-awareness,t0" "HTTP text search"
+dla_assert_eq "$(api '?level=9' | tail -n 1)" 400 "bad level"
+dla_assert_eq "$(api '?colour=red' | tail -n 1)" 400 "unknown parameter"
+dla_assert_eq "$(api '?level=1&level=2' | tail -n 1)" 400 "repeated parameter"
+dla_assert_eq "$(api '?source=nope' | tail -n 1)" 404 "unknown source"
+dla_assert_eq "$(api '?competence=%ff' | tail -n 1)" 400 "non-UTF-8 parameter"
+dla_assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$DLA_URL/api/v1/content")" 401 "no token"
+dla_assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer nope' \
+    "$DLA_URL/api/v1/content")" 401 "bad token"
+# concurrent searches from several clients (plugins run on pool threads)
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+    (for j in 1 2 3 4 5 6 7 8 9 10; do
+        curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $tok" \
+            "$DLA_URL/api/v1/content?competence=4&limit=3"
+    done) \
+        >"$DLA_TMP/par.$i" &
+    pids+=($!)
+done
+wait "${pids[@]}" # not a bare wait: the daemon is a background job too
+dla_assert_eq "$(cat "$DLA_TMP"/par.* | sort | uniq -c | awk '{print $1":"$2}')" "80:200" \
+    "parallel searches"
+
 # plugin list (while the daemon runs: LMDB allows several processes)
 list=$(dla_cli plugin list --json) || dla_fail "plugin list failed"
 dla_assert_eq "$(dla_json_get "$list" plugins.0.name)" katalogas "first plugin"

@@ -14,6 +14,8 @@
 # Environment (from ctest): DLA_BIN, DLA_SOURCE_DIR, DLA_BUILD_DIR, DLA_PLUGIN_DIR,
 # NODE_PATH, DLA_ARTIFACTS. Set DLA_KEEP_TMP=1 to keep the temporary directory.
 # Every helper fails the test (exit 1 with a message) rather than returning errors.
+# The daemon is a background job of the test shell: wait for your own background
+# jobs by pid (wait "$pid"), never with a bare `wait`, which would wait for it.
 
 set -euo pipefail
 

@@ -110,6 +110,10 @@ static int tc_init(dla_plugin_ctx_t *ctx, const dla_host_api_t *api,
     const char *fail = cfg_find(config_json, "fail_init");
     if (fail)
         return api->err_set(err, DLA_PLUGIN_ECONFIG, "refusing to start: %.60s", fail);
+    /* the key/value store is usable from init on (when the host has a store) */
+    int kv = api->kv_put(ctx, "init", "1", 1);
+    if (kv != DLA_PLUGIN_OK && kv != DLA_PLUGIN_EUNSUPPORTED)
+        return api->err_set(err, kv, "kv_put in init failed (%d)", kv);
     tc_t *tc = api->alloc(sizeof *tc);
     if (!tc)
         return api->err_set(err, DLA_PLUGIN_ENOMEM, "out of memory");

@@ -488,26 +488,23 @@ static void test_content_catalog_max_results(void **state)
 static void test_content_catalog_bad_catalogs(void **state)
 {
     fixture_t *f = *state;
-    static const char
-        *
-            bad[] =
-                {
-                    "{\"items\":[{\"id\":\"a\",\"title\":\"t\"}]}", /* no url */
-                    "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\",\"colour\":"
-                    "1}]}", /* unknown
-                             */
-                    "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\",\"levels\":["
-                    "9]}]}",
-                    "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\","
-                    "\"competences\":[\"x\"]}"
-                    "]}",
-                    "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\"},"
-                    "{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\"}]}", /* duplicate id */
-                    "{\"items\":[1]}",
-                    "{\"things\":[]}",
-                    "{\"items\":[] ",
-                    "42",
-                };
+    static const char *bad[] = {
+        "{\"items\":[{\"id\":\"a\",\"title\":\"t\"}]}", /* no url */
+        "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\",\"colour\":"
+        "1}]}", /* unknown
+                 */
+        "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\",\"levels\":["
+        "9]}]}",
+        "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\","
+        "\"competences\":[\"x\"]}"
+        "]}",
+        "{\"items\":[{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\"},"
+        "{\"id\":\"a\",\"title\":\"t\",\"url\":\"u\"}]}", /* duplicate id */
+        "{\"items\":[1]}",
+        "{\"things\":[]}",
+        "{\"items\":[] ",
+        "42",
+    };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(load_catalog(f, bad[i], NULL), DLA_ECONFIG);
         assert_null(f->app.plugins);
@@ -789,6 +786,22 @@ static void test_cli(void **state)
     assert_int_equal(run_cli(f, out, sizeof out, 2, bad), 2);
     char *badq[] = {"plugin", "search", "{"};
     assert_int_equal(run_cli(f, out, sizeof out, 3, badq), 1);
+    /* with --json, failures are one JSON object on stdout too */
+    char *badqj[] = {"plugin", "search", "{", "--json"};
+    assert_int_equal(run_cli(f, out, sizeof out, 4, badqj), 1);
+    o = json_loads(out, 0, NULL);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(o, "error"), "code")),
+        "command_failed");
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(o, "error"), "message")),
+               "JSON"));
+    json_decref(o);
+    char *badj[] = {"plugin", "--json", "frobnicate"};
+    assert_int_equal(run_cli(f, out, sizeof out, 3, badj), 2);
+    o = json_loads(out, 0, NULL);
+    assert_non_null(json_object_get(o, "error"));
+    json_decref(o);
 }
 
 int main(void)
