@@ -333,6 +333,7 @@ json_t *api_diag_result_build(api_t *a, api_fw_t *f, json_t *d, const json_t *pr
     dla_diag_est_t areas[DLA_FW_MAX_AREAS], comps[DLA_FW_MAX_COMPS], overall;
     diag_run_t r;
     json_t *ja, *jc, *rev, *res = NULL, *e;
+    const char *notice;
     double score;
     size_t i;
     int k;
@@ -371,6 +372,13 @@ json_t *api_diag_result_build(api_t *a, api_fw_t *f, json_t *d, const json_t *pr
                            json_is_true(json_object_get(e, "correct")), "feedback",
                            ltext(f->bank.items[bi].feedback)));
     }
+    /* the caveat about uncalibrated items only while most answered items are */
+    {
+        size_t cal = 0;
+        for (i = 0; i < r.n; i++)
+            cal += f->bank.items[r.idx[i]].calibrated != 0;
+        notice = 2 * cal > r.n ? "diag.result.notice_calibrated" : "diag.result.notice";
+    }
     score = (dla_irt_level_pos(overall.theta) - 0.5) / 8.0;
     if (score < 0.0)
         score = 0.0;
@@ -383,8 +391,8 @@ json_t *api_diag_result_build(api_t *a, api_fw_t *f, json_t *d, const json_t *pr
         "finished", json_object_get(d, "finished"), "answered", (int)r.n, "overall",
         "theta", r3(overall.theta), "se", r3(overall.se), "level", overall.level,
         "interval", overall.level_lo, overall.level_hi, "score", r3(score), "areas", ja,
-        "competences", jc, "review", rev, "notice", "lt",
-        dla_t("lt", "diag.result.notice"), "en", dla_t("en", "diag.result.notice"));
+        "competences", jc, "review", rev, "notice", "lt", dla_t("lt", notice), "en",
+        dla_t("en", notice));
 cleanup:
     run_free(&r);
     return res;
