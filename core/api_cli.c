@@ -628,6 +628,89 @@ static int cmd_frameworks(dla_app_t *app, int argc, char **argv)
                         "usage: dla frameworks list|export|import ...");
 }
 
+/* ---- roles ------------------------------------------------------------------------ */
+
+static int cmd_roles(dla_app_t *app, int argc, char **argv)
+{
+    api_t *a = app->api;
+    const char *sub = argc > 1 ? argv[1] : "list";
+    const char *tenant = dla_cli_opt(argc, argv, "--tenant");
+    int json = dla_cli_flag(argc, argv, "--json");
+    dla_tenant_t tn;
+    dla_txn_t *t = NULL;
+    dla_err_t err = {0};
+    char key[160];
+    size_t kl;
+    int rc;
+
+    if (a == NULL)
+        return dla_cli_fail(1, "roles", 1, "the diagnostic module is not loaded");
+    if (tenant != NULL && dla_tenant_get(app->store, tenant, &tn) != DLA_OK)
+        return dla_cli_fail(json, "roles", 1, "no tenant \"%s\"", tenant);
+    if (strcmp(sub, "list") == 0) {
+        json_t *arr;
+        if (dla_txn_begin(app->store, 0, &t, &err) != DLA_OK)
+            return dla_cli_fail(json, "roles", 1, "%s", err.msg);
+        arr = tenant ? api_roles_list(a, t, tenant) : json_deep_copy(a->roles);
+        dla_txn_abort(t);
+        return dla_cli_print_json(json_pack("{s:o}", "roles", arr));
+    }
+    if (strcmp(sub, "add") == 0) {
+        const char *file = argc > 2 && argv[argc - 1][0] != '-' ? argv[argc - 1] : NULL;
+        json_t *doc = NULL;
+        char *txt;
+        if (tenant == NULL || file == NULL)
+            return dla_cli_fail(json, "roles add", 2,
+                                "usage: dla roles add --tenant T [--json] ROLE.json");
+        if ((rc = dj_load_file(file, 1u << 20, &doc, &err)) != DLA_OK ||
+            (rc = api_role_check(a, file, doc, &err)) != DLA_OK) {
+            json_decref(doc);
+            return dla_cli_fail(json, "roles add", 1, "%s", err.msg);
+        }
+        kl = (size_t)snprintf(key, sizeof(key), "%s%c%s", tenant, 0,
+                              json_string_value(json_object_get(doc, "id")));
+        txt = json_dumps(doc, JSON_COMPACT);
+        rc = txt == NULL ? DLA_ENOMEM : dla_txn_begin(app->store, 1, &t, &err);
+        if (rc == DLA_OK) {
+            rc = dla_kv_put(t, a->db_roles, key, kl, txt, strlen(txt), 0, &err);
+            if (rc == DLA_OK)
+                rc = dla_txn_commit(t, &err); /* frees t */
+            else
+                dla_txn_abort(t);
+        }
+        if (rc != DLA_OK) {
+            free(txt);
+            json_decref(doc);
+            return dla_cli_fail(json, "roles add", 1, "store: %s",
+                                err.msg[0] ? err.msg : dla_strerror(rc));
+        }
+        free(txt);
+        rc = dla_cli_print_json(json_pack("{s:s, s:O}", "tenant", tenant, "added",
+                                          json_object_get(doc, "id")));
+        json_decref(doc);
+        return rc;
+    }
+    if (strcmp(sub, "remove") == 0) {
+        const char *id = dla_cli_opt(argc, argv, "--id");
+        if (tenant == NULL || id == NULL)
+            return dla_cli_fail(json, "roles remove", 2,
+                                "usage: dla roles remove --tenant T --id ID [--json]");
+        kl = (size_t)snprintf(key, sizeof(key), "%s%c%s", tenant, 0, id);
+        if (dla_txn_begin(app->store, 1, &t, &err) != DLA_OK)
+            return dla_cli_fail(json, "roles remove", 1, "%s", err.msg);
+        if (kl >= sizeof(key) || dla_kv_del(t, a->db_roles, key, kl, NULL, 0) != DLA_OK) {
+            dla_txn_abort(t);
+            return dla_cli_fail(json, "roles remove", 1,
+                                "tenant %s has no own role \"%s\"", tenant, id);
+        }
+        if (dla_txn_commit(t, &err) != DLA_OK)
+            return dla_cli_fail(json, "roles remove", 1, "store: %s", err.msg);
+        return dla_cli_print_json(
+            json_pack("{s:s, s:s}", "tenant", tenant, "removed", id));
+    }
+    return dla_cli_fail(json, "roles", 2, "usage: dla roles list|add|remove ...");
+}
+
 const dla_cli_cmd_t *api_cli_table(void)
 {
     static const dla_cli_cmd_t cmds[] = {
@@ -645,6 +728,10 @@ const dla_cli_cmd_t *api_cli_table(void)
          "frameworks list|export [--framework F]|import --id ID [--out FILE] CASE.json   "
          "competence frameworks, 1EdTech CASE JSON",
          cmd_frameworks},
+        {"roles",
+         "roles list [--tenant T]|add --tenant T ROLE.json|remove --tenant T --id ID   "
+         "role profiles (target levels) of a tenant",
+         cmd_roles},
         {NULL, NULL, NULL},
     };
     return cmds;

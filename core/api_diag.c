@@ -399,31 +399,35 @@ cleanup:
 }
 
 /* Adds role targets and gaps from the current profile (in place). */
-static void result_targets(api_t *a, json_t *res, const json_t *profile)
+static void result_targets(api_t *a, dla_txn_t *t, const char *tenant, json_t *res,
+                           const json_t *profile)
 {
     const char *rid = json_string_value(json_object_get(profile, "role_id"));
-    json_t *role = rid ? api_role_find(a, rid) : NULL, *c;
+    json_t *role = rid ? api_role_get(a, t, tenant, rid) : NULL, *c;
     json_t *tg = json_object_get(role, "targets");
     size_t i;
 
-    if (role == NULL || strcmp(json_string_value(json_object_get(role, "framework")),
-                               json_string_value(json_object_get(res, "framework"))) != 0)
+    if (role == NULL ||
+        strcmp(json_string_value(json_object_get(role, "framework")),
+               json_string_value(json_object_get(res, "framework"))) != 0) {
+        json_decref(role);
         return;
+    }
     json_object_set_new(res, "role",
-                        json_pack("{s:o, s:o}", "id",
-                                  json_deep_copy(json_object_get(role, "id")), "title",
-                                  json_deep_copy(json_object_get(role, "title"))));
+                        json_pack("{s:O, s:O}", "id", json_object_get(role, "id"),
+                                  "title", json_object_get(role, "title")));
     json_array_foreach(json_object_get(res, "competences"), i, c)
     {
-        json_t *t = json_object_get(tg, json_string_value(json_object_get(c, "id")));
+        json_t *tv = json_object_get(tg, json_string_value(json_object_get(c, "id")));
         json_int_t hi =
             json_integer_value(json_array_get(json_object_get(c, "interval"), 1));
-        json_int_t target = json_integer_value(t);
-        if (t == NULL)
+        json_int_t target = json_integer_value(tv);
+        if (tv == NULL)
             continue;
         json_object_set_new(c, "target", json_integer(target));
         json_object_set_new(c, "gap", json_integer(target > hi ? target - hi : 0));
     }
+    json_decref(role);
 }
 
 /* ---- statements
@@ -707,10 +711,10 @@ void api_route_diag_result(dla_req_t *req, void *ud)
     res = json_deep_copy(json_object_get(d, "result"));
     if (dla_txn_begin(a->app->store, 0, &t, NULL) == DLA_OK) {
         prof = api_profile_read(a, t, s.tenant, s.user_id);
+        if (res != NULL && prof != NULL)
+            result_targets(a, t, s.tenant, res, prof);
         dla_txn_abort(t);
     }
-    if (res != NULL && prof != NULL)
-        result_targets(a, res, prof);
     json_decref(prof);
     json_decref(d);
     if (res == NULL) {

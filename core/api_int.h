@@ -26,14 +26,21 @@ typedef struct api_s {
     int def_fw;
     json_t *roles; /* array of validated role profiles */
     dla_cat_opts_t cat;
-    dla_db_t db_profile, db_diag, db_active, db_user, db_exposure, db_cal, db_items;
+    dla_db_t db_profile, db_diag, db_active, db_user, db_exposure, db_cal, db_items, db_roles;
 } api_t;
 
 /* ---- api_main.c ---- */
 /* Framework by id (NULL when unknown). */
 api_fw_t *api_fw_find(api_t *a, const char *id);
-/* Role profile by id (borrowed, NULL when unknown). */
+/* Shipped role profile by id (borrowed, NULL when unknown). */
 json_t *api_role_find(api_t *a, const char *id);
+/* Validates a role profile document (strict; messages name `file`). */
+int api_role_check(api_t *a, const char *file, const json_t *doc, dla_err_t *err);
+/* The tenant's role profile `id` (stored ones first, then shipped): a new
+ * reference, or NULL. `t` is a read transaction (may be NULL: shipped only). */
+json_t *api_role_get(api_t *a, dla_txn_t *t, const char *tenant, const char *id);
+/* Shipped profiles overlaid with the tenant's: a new array. */
+json_t *api_roles_list(api_t *a, dla_txn_t *t, const char *tenant);
 /* Error response with a message from the i18n catalog key `key` in `lang`. */
 void api_error(dla_req_t *req, int status, const char *code, const char *lang,
                const char *key);

@@ -121,59 +121,118 @@ static void free_names(char **names, size_t n)
 
 /* ---- loading ---------------------------------------------------------------------- */
 
-static int api_load_role(api_t *a, const char *path, dla_err_t *err)
+int api_role_check(api_t *a, const char *file, const json_t *doc, dla_err_t *err)
 {
     static const char *const keys[] = {"id",          "framework", "title",
                                        "description", "targets",   NULL};
-    const char *file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     const char *id, *fwid, *txt[DLA_LANGS];
-    json_t *doc = NULL, *targets, *v;
+    json_t *targets, *v;
     api_fw_t *f;
     const char *k;
     int rc;
 
-    if ((rc = dj_load_file(path, 1u << 20, &doc, err)) != DLA_OK)
-        return rc;
     if ((rc = dj_keys(file, "role", doc, keys, err)) != DLA_OK ||
         (rc = dj_str(file, "role", doc, "id", 1, 63, &id, err)) != DLA_OK ||
         (rc = dj_str(file, "role", doc, "framework", 1, 63, &fwid, err)) != DLA_OK ||
         (rc = dj_ltext(file, "role", doc, "title", 1, 200, txt, err)) != DLA_OK ||
         (rc = dj_ltext(file, "role", doc, "description", 1, 2000, txt, err)) != DLA_OK)
-        goto cleanup;
-    if (!dj_ident(id, 63) || api_role_find(a, id) != NULL) {
-        rc = dla_err_set(err, DLA_EINVAL, "%s: role: bad or duplicate id \"%s\"", file,
-                         id);
-        goto cleanup;
-    }
-    if ((f = api_fw_find(a, fwid)) == NULL) {
-        rc = dla_err_set(err, DLA_EINVAL, "%s: role %s: unknown framework \"%s\"", file,
-                         id, fwid);
-        goto cleanup;
-    }
+        return rc;
+    if (!dj_ident(id, 63))
+        return dla_err_set(err, DLA_EINVAL, "%s: role: bad id \"%s\"", file, id);
+    if ((f = api_fw_find(a, fwid)) == NULL)
+        return dla_err_set(err, DLA_EINVAL, "%s: role %s: unknown framework \"%s\"", file,
+                           id, fwid);
     targets = json_object_get(doc, "targets");
-    if (!json_is_object(targets) || (int)json_object_size(targets) != f->fw->n_comps) {
-        rc = dla_err_set(
+    if (!json_is_object(targets) || (int)json_object_size(targets) != f->fw->n_comps)
+        return dla_err_set(
             err, DLA_EINVAL,
             "%s: role %s: \"targets\" must give a level for each of the %d competences",
             file, id, f->fw->n_comps);
-        goto cleanup;
-    }
-    json_object_foreach(targets, k, v)
+    json_object_foreach((json_t *)targets, k, v)
     {
         if (dla_framework_comp(f->fw, k) < 0 || !json_is_integer(v) ||
-            json_integer_value(v) < 1 || json_integer_value(v) > 8) {
-            rc = dla_err_set(err, DLA_EINVAL,
-                             "%s: role %s: target \"%.15s\" must be a known competence "
-                             "with a level 1..8",
-                             file, id, k);
-            goto cleanup;
-        }
+            json_integer_value(v) < 1 || json_integer_value(v) > 8)
+            return dla_err_set(err, DLA_EINVAL,
+                               "%s: role %s: target \"%.15s\" must be a known competence "
+                               "with a level 1..8",
+                               file, id, k);
+    }
+    return DLA_OK;
+}
+
+static int api_load_role(api_t *a, const char *path, dla_err_t *err)
+{
+    const char *file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    json_t *doc = NULL;
+    int rc;
+
+    if ((rc = dj_load_file(path, 1u << 20, &doc, err)) != DLA_OK)
+        return rc;
+    if ((rc = api_role_check(a, file, doc, err)) != DLA_OK)
+        goto cleanup;
+    if (api_role_find(a, json_string_value(json_object_get(doc, "id"))) != NULL) {
+        rc = dla_err_set(err, DLA_EINVAL, "%s: role: duplicate id", file);
+        goto cleanup;
     }
     if (json_array_append(a->roles, doc) != 0)
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
 cleanup:
     json_decref(doc);
     return rc;
+}
+
+/* ---- tenant role profiles (store "diag_roles", key tenant NUL id) ---------------- */
+
+json_t *api_role_get(api_t *a, dla_txn_t *t, const char *tenant, const char *id)
+{
+    char key[160];
+    size_t kl = (size_t)snprintf(key, sizeof(key), "%s%c%s", tenant, 0, id);
+    dla_val_t v;
+    json_t *r;
+
+    if (t != NULL && kl < sizeof(key) &&
+        dla_kv_get(t, a->db_roles, key, kl, &v) == DLA_OK) {
+        json_error_t je;
+        if ((r = json_loadb(v.data, v.len, 0, &je)) != NULL)
+            return r;
+    }
+    r = api_role_find(a, id);
+    return r ? json_deep_copy(r) : NULL;
+}
+
+json_t *api_roles_list(api_t *a, dla_txn_t *t, const char *tenant)
+{
+    json_t *arr = json_deep_copy(a->roles);
+    dla_cursor_t *c = NULL;
+    char key[80];
+    size_t kl = (size_t)snprintf(key, sizeof(key), "%s", tenant) + 1;
+    dla_val_t k, v;
+    int op;
+
+    if (arr == NULL || t == NULL || dla_cursor_open(t, a->db_roles, &c, NULL) != DLA_OK)
+        return arr;
+    k.data = key;
+    k.len = kl;
+    for (op = DLA_SEEK_GE; dla_cursor_get(c, op, &k, &v) == DLA_OK; op = DLA_SEEK_NEXT) {
+        json_error_t je;
+        json_t *r, *e;
+        size_t i;
+        if (k.len <= kl || memcmp(k.data, key, kl) != 0)
+            break;
+        if ((r = json_loadb(v.data, v.len, 0, &je)) == NULL)
+            continue;
+        /* a tenant profile replaces a shipped one with the same id */
+        json_array_foreach(arr, i, e)
+        {
+            if (json_equal(json_object_get(e, "id"), json_object_get(r, "id"))) {
+                json_array_remove(arr, i);
+                break;
+            }
+        }
+        json_array_append_new(arr, r);
+    }
+    dla_cursor_close(c);
+    return arr;
 }
 
 static int api_load_bank(api_t *a, api_fw_t *f, dla_err_t *err)
@@ -255,7 +314,9 @@ int api_open_dbs(api_t *a, dla_err_t *err)
             DLA_OK ||
         (rc = dla_store_db(s, "diag_calibration", DLA_DB_CREATE, &a->db_cal, err)) !=
             DLA_OK ||
-        (rc = dla_store_db(s, "diag_items", DLA_DB_CREATE, &a->db_items, err)) != DLA_OK)
+        (rc = dla_store_db(s, "diag_items", DLA_DB_CREATE, &a->db_items, err)) !=
+            DLA_OK ||
+        (rc = dla_store_db(s, "diag_roles", DLA_DB_CREATE, &a->db_roles, err)) != DLA_OK)
         return rc;
     return DLA_OK;
 }
@@ -436,21 +497,26 @@ json_t *api_profile_read(api_t *a, dla_txn_t *t, const char *tenant, const char 
     return json_loadb(v.data, v.len, 0, &je);
 }
 
-static json_t *profile_view(api_t *a, json_t *p)
+static json_t *profile_view(api_t *a, const char *tenant, json_t *p)
 {
     json_t *o = p ? json_deep_copy(p)
                   : json_pack("{s:n, s:n, s:[], s:n}", "role_id", "role_text",
                               "objectives", "updated");
     const char *rid = json_string_value(json_object_get(o, "role_id"));
-    json_t *r = rid ? api_role_find(a, rid) : NULL;
+    dla_txn_t *t = NULL;
+    json_t *r = NULL;
 
     if (o == NULL)
         return NULL;
+    if (rid != NULL && dla_txn_begin(a->app->store, 0, &t, NULL) == DLA_OK) {
+        r = api_role_get(a, t, tenant, rid);
+        dla_txn_abort(t);
+    }
     json_object_set_new(o, "role",
-                        r ? json_pack("{s:o, s:o}", "id",
-                                      json_deep_copy(json_object_get(r, "id")), "title",
-                                      json_deep_copy(json_object_get(r, "title")))
+                        r ? json_pack("{s:O, s:O}", "id", json_object_get(r, "id"),
+                                      "title", json_object_get(r, "title"))
                           : json_null());
+    json_decref(r);
     json_object_set_new(o, "framework", json_string(a->fws[a->def_fw].fw->id));
     return o;
 }
@@ -470,7 +536,7 @@ static void route_profile_get(dla_req_t *req, void *ud)
     }
     p = api_profile_read(a, t, s.tenant, s.user_id);
     dla_txn_abort(t);
-    o = profile_view(a, p);
+    o = profile_view(a, s.tenant, p);
     json_decref(p);
     if (o == NULL) {
         api_error(req, 500, "internal", s.locale, "diag.err.internal");
@@ -492,8 +558,22 @@ static int plain_text(const json_t *s, int multiline)
     return 1;
 }
 
+static int role_exists(api_t *a, const char *tenant, const json_t *rid)
+{
+    dla_txn_t *t = NULL;
+    json_t *r = NULL;
+
+    if (!json_is_string(rid) || dla_txn_begin(a->app->store, 0, &t, NULL) != DLA_OK)
+        return 0;
+    r = api_role_get(a, t, tenant, json_string_value(rid));
+    dla_txn_abort(t);
+    json_decref(r);
+    return r != NULL;
+}
+
 /* Validates a PUT body into a stored profile; on error answers 400. */
-static json_t *profile_validate(api_t *a, dla_req_t *req, const char *lang, json_t *in)
+static json_t *profile_validate(api_t *a, dla_req_t *req, const char *tenant,
+                                const char *lang, json_t *in)
 {
     static const char *const keys[] = {"role_id", "role_text", "objectives", NULL};
     const dla_framework_t *fw = a->fws[a->def_fw].fw;
@@ -517,8 +597,7 @@ static json_t *profile_validate(api_t *a, dla_req_t *req, const char *lang, json
             return NULL;
         }
     }
-    if (rid != NULL && !json_is_null(rid) &&
-        (!json_is_string(rid) || api_role_find(a, json_string_value(rid)) == NULL)) {
+    if (rid != NULL && !json_is_null(rid) && !role_exists(a, tenant, rid)) {
         dla_resp_error(req, 400, "invalid", "role_id: %s",
                        dla_t(lang, "diag.err.unknown_role"));
         return NULL;
@@ -586,7 +665,7 @@ static void route_profile_put(dla_req_t *req, void *ud)
         return;
     if (api_body(req, s.locale, &in) != DLA_OK)
         return;
-    p = profile_validate(a, req, s.locale, in);
+    p = profile_validate(a, req, s.tenant, s.locale, in);
     if (p == NULL) {
         if (!dla_resp_done(req))
             api_error(req, 500, "internal", s.locale, "diag.err.internal");
@@ -602,7 +681,7 @@ static void route_profile_put(dla_req_t *req, void *ud)
         api_error(req, 500, "internal", s.locale, "diag.err.internal");
         goto cleanup;
     }
-    o = profile_view(a, p);
+    o = profile_view(a, s.tenant, p);
     if (o == NULL)
         api_error(req, 500, "internal", s.locale, "diag.err.internal");
     else
@@ -659,8 +738,17 @@ static void route_roles(dla_req_t *req, void *ud)
 
     if (dla_api_session(req, a->app, &s) != DLA_OK)
         return;
-    /* deep copy: shared documents are never serialised concurrently */
-    api_json(req, 200, json_pack("{s:o}", "roles", json_deep_copy(a->roles)));
+    dla_txn_t *t = NULL;
+    json_t *arr;
+
+    /* copies: shared documents are never serialised concurrently */
+    if (dla_txn_begin(a->app->store, 0, &t, NULL) != DLA_OK) {
+        api_error(req, 500, "internal", s.locale, "diag.err.internal");
+        return;
+    }
+    arr = api_roles_list(a, t, s.tenant);
+    dla_txn_abort(t);
+    api_json(req, 200, json_pack("{s:o}", "roles", arr));
 }
 
 /* ---- module

@@ -44,8 +44,23 @@ if dla_cli simulate --examinees 0 2>/dev/null; then dla_fail "bad option accepte
 if dla_cli items calibrate --json >"$DLA_TMP/cal" 2>&1; then dla_fail "calibrated with no data"; fi
 grep -q "needs at least" "$DLA_TMP/cal" || dla_fail "calibrate message: $(cat "$DLA_TMP/cal")"
 
+# tenant role profiles: add (validated), list, use through the API, remove
+jq '.id = "lawyer" | .title = {"lt": "Teisininkas", "en": "Lawyer"} | .targets["3.3"] = 6' \
+    "$DLA_SOURCE_DIR/config/roles/specialist.json" > "$DLA_TMP/lawyer.json"
+jq 'del(.targets["5.4"])' "$DLA_TMP/lawyer.json" > "$DLA_TMP/bad-role.json"
+if dla_cli roles add --tenant demo "$DLA_TMP/bad-role.json" 2>"$DLA_TMP/err"; then dla_fail "bad role accepted"; fi
+grep -q "each of the 21 competences" "$DLA_TMP/err" || dla_fail "role message: $(cat "$DLA_TMP/err")"
+dla_cli roles add --tenant demo --json "$DLA_TMP/lawyer.json" | jq -e '.added == "lawyer"' >/dev/null || dla_fail "roles add"
+dla_cli roles list --tenant demo | jq -e '[.roles[].id] | index("lawyer") != null and length == 5' >/dev/null ||
+    dla_fail "roles list"
+
 # walk three learners through whole diagnostics over HTTP, then calibrate
 dla_start
+tok=$(dla_token demo c0 learner)
+curl -sf -H "Authorization: Bearer $tok" "$DLA_URL/api/v1/roles" | jq -e '[.roles[].id] | index("lawyer") != null' >/dev/null ||
+    dla_fail "GET /roles lacks the tenant's role"
+curl -sf -X PUT -H "Authorization: Bearer $tok" -d '{"role_id":"lawyer","objectives":[]}' "$DLA_URL/api/v1/profile" |
+    jq -e '.role.title.en == "Lawyer"' >/dev/null || dla_fail "profile with the tenant's role"
 for u in c1 c2 c3; do
     tok=$(dla_token demo "$u" learner)
     st=$(curl -sf -X POST -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
@@ -66,6 +81,8 @@ for u in c1 c2 c3; do
         dla_fail "result of $u"
 done
 dla_stop
+dla_cli roles remove --tenant demo --id lawyer >/dev/null || dla_fail "roles remove"
+if dla_cli roles remove --tenant demo --id lawyer 2>/dev/null; then dla_fail "removed twice"; fi
 cal=$(dla_cli items calibrate --json --min-persons 3 --min-n 2 --max-iter 50) || dla_fail "calibrate: $cal"
 echo "$cal" | jq -e '.persons == 3 and (.items | length) > 300 and .saved == (.fitted > 0)' >/dev/null || dla_fail "fit report: $(echo "$cal" | head -c 300)"
 echo "$cal" | jq -e '[.items[] | select(.n > 0)] | length > 30' >/dev/null || dla_fail "responses not counted"
