@@ -676,6 +676,39 @@ static json_t *load_owned(api_t *a, dla_req_t *req, const dla_session_t *s, api_
     return d;
 }
 
+/* Re-reads diagnostic `id` in a write transaction and gives it a new current item
+ * (or finishes nothing: returns NULL on any failure). New reference. */
+static json_t *repick(api_t *a, api_fw_t *f, const char *id)
+{
+    dla_txn_t *t = NULL;
+    json_t *d = NULL;
+    diag_run_t r;
+    size_t item;
+
+    memset(&r, 0, sizeof(r));
+    if (dla_txn_begin(a->app->store, 1, &t, NULL) != DLA_OK)
+        return NULL;
+    d = diag_read(a, t, id);
+    if (d == NULL || diag_finished(d) || run_build(a, f, d, &r) != DLA_OK ||
+        run_next(a, t, f, &r, (uint64_t)json_integer_value(json_object_get(d, "seed")),
+                 &item) != DLA_OK)
+        goto fail;
+    json_object_set_new(d, "current", json_string(f->bank.items[item].id));
+    if (exp_inc(a, t, f->bank.items[item].id) != DLA_OK || diag_write(a, t, d) != DLA_OK)
+        goto fail;
+    run_free(&r);
+    if (dla_txn_commit(t, NULL) != DLA_OK) {
+        json_decref(d);
+        return NULL;
+    }
+    return d;
+fail:
+    run_free(&r);
+    dla_txn_abort(t);
+    json_decref(d);
+    return NULL;
+}
+
 void api_route_diag_get(dla_req_t *req, void *ud)
 {
     api_t *a = ud;
@@ -687,6 +720,16 @@ void api_route_diag_get(dla_req_t *req, void *ud)
         return;
     if ((d = load_owned(a, req, &s, &f)) == NULL)
         return;
+    if (!diag_finished(d) &&
+        dla_diag_bank_find(&f->bank, json_string_value(json_object_get(d, "current"))) <
+            0) {
+        /* the current item left the bank (edited between restarts): choose another */
+        json_t *fresh = repick(a, f, json_string_value(json_object_get(d, "id")));
+        if (fresh != NULL) {
+            json_decref(d);
+            d = fresh;
+        }
+    }
     respond_state(a, req, f, d, 200, 0, s.locale);
     json_decref(d);
 }

@@ -295,6 +295,8 @@ long dla_diag_bank_find(const dla_diag_bank_t *b, const char *id)
 {
     size_t i;
 
+    if (id == NULL)
+        return -1;
     for (i = 0; i < b->n_items; i++)
         if (strcmp(b->items[i].id, id) == 0)
             return (long)i;
