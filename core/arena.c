@@ -55,12 +55,15 @@ dla_arena_t *dla_arena_new(size_t first_block)
 
 static void run_cleanups(dla_arena_t *a)
 {
-    cleanup_t *c = a->cleanups;
-    a->cleanups = NULL;
-    while (c) {
-        cleanup_t *next = c->next;
-        c->fn(c->arg);
-        c = next;
+    /* A cleanup may register further cleanups: run until none are left. */
+    while (a->cleanups) {
+        cleanup_t *c = a->cleanups;
+        a->cleanups = NULL;
+        while (c) {
+            cleanup_t *next = c->next;
+            c->fn(c->arg);
+            c = next;
+        }
     }
 }
 

@@ -236,9 +236,11 @@ int dla_tenant_add(dla_store_t *s, const char *id, const char *name, dla_err_t *
     json_t *j = NULL;
     if ((rc = check_init(s, err)) != DLA_OK)
         return rc;
-    if (!dla_tenant_valid_id(id))
+    if (!id || !dla_tenant_valid_id(id))
         return dla_err_set(err, DLA_EINVAL,
                            "tenant id \"%s\" must be 1-63 characters of a-z, 0-9 and -", id);
+    if (!name)
+        name = id;
     if (strlen(name) >= sizeof((dla_tenant_t *)0)->name)
         return dla_err_set(err, DLA_EINVAL, "tenant name is longer than 127 bytes");
     j = json_pack("{s:s,s:s,s:I}", "id", id, "name", name, "created", (json_int_t)dla_now());
@@ -471,7 +473,7 @@ void dla_identity_user_id(const char *tenant, const char *issuer, const char *su
 static size_t ident_key(char *buf, size_t cap, const char *tenant, const char *user_id)
 {
     int n = snprintf(buf, cap, "%s%c%s", tenant, 0, user_id);
-    return n > 0 ? (size_t)n : 0;
+    return n <= 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
 int dla_identity_upsert(dla_store_t *s, dla_identity_t *id, dla_err_t *err)
@@ -600,6 +602,8 @@ int dla_session_get(dla_store_t *s, const char *token, dla_session_t *out)
 int dla_session_close(dla_store_t *s, const char *token)
 {
     dla_txn_t *t;
+    if (!token || !*token)
+        return DLA_ENOTFOUND;
     if (check_init(s, NULL) != DLA_OK || dla_txn_begin(s, 1, &t, NULL) != DLA_OK)
         return DLA_EIO;
     int rc = dla_ttl_del(t, SESSION_NS, token, strlen(token));

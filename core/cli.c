@@ -1,4 +1,7 @@
-/* cli.c - app life cycle for commands and the core admin commands. */
+/* cli.c - app life cycle for commands and the core admin commands.
+ *
+ * Linked into the dla executable, not into dla_core: it is the one place that
+ * knows every module (core must not depend on xapi or lti). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,49 +21,6 @@ int dla_xapi_module_init(dla_app_t *app, dla_err_t *err);
 void dla_xapi_module_fini(dla_app_t *app);
 int dla_lti_module_init(dla_app_t *app, dla_err_t *err);
 void dla_lti_module_fini(dla_app_t *app);
-
-/* ---- helpers ---------------------------------------------------------------------- */
-
-const char *dla_cli_opt(int argc, char **argv, const char *name)
-{
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], name) == 0)
-            return argv[i + 1];
-    return NULL;
-}
-
-int dla_cli_flag(int argc, char **argv, const char *name)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], name) == 0)
-            return 1;
-    return 0;
-}
-
-int dla_cli_print_json(json_t *j)
-{
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (!s)
-        return 1;
-    puts(s);
-    free(s);
-    return 0;
-}
-
-int dla_cli_fail(int json, const char *cmd, int status, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (json)
-        dla_cli_print_json(json_pack("{s:{s:s,s:s}}", "error", "code", "command_failed",
-                                     "message", msg));
-    fprintf(stderr, "dla %s: %s\n", cmd, msg);
-    return status;
-}
 
 /* ---- app life cycle ---------------------------------------------------------------- */
 

@@ -76,7 +76,56 @@ static int add_pos(dla_config_t *c, const char *path, int line, int col)
     return 0;
 }
 
-/* Reads a string token into buf (escapes other than \" \\ kept verbatim). */
+static int hex4(const char *s, size_t n, unsigned *out)
+{
+    unsigned v = 0;
+    if (n < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static void put_utf8(char *buf, size_t cap, size_t *o, unsigned cp)
+{
+    char tmp[4];
+    size_t n;
+    if (cp < 0x80) {
+        tmp[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        tmp[0] = (char)(0xC0 | (cp >> 6));
+        tmp[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        tmp[0] = (char)(0xE0 | (cp >> 12));
+        tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        tmp[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        tmp[0] = (char)(0xF0 | (cp >> 18));
+        tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        tmp[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    for (size_t i = 0; i < n && *o + 1 < cap; i++)
+        buf[(*o)++] = tmp[i];
+}
+
+/* Reads a string token into buf, decoding escapes as jansson does, so that key
+ * paths match the keys of the parsed document. */
 static int scan_string(scan_t *sc, char *buf, size_t cap)
 {
     size_t o = 0;
@@ -86,8 +135,31 @@ static int scan_string(scan_t *sc, char *buf, size_t cap)
         if (ch == '\\' && sc->i + 1 < sc->len) {
             adv(sc);
             ch = sc->s[sc->i];
-            if (ch != '"' && ch != '\\' && ch != '/' && o + 1 < cap)
-                buf[o++] = '\\';
+            unsigned cp, lo;
+            switch (ch) {
+            case 'b': ch = '\b'; break;
+            case 'f': ch = '\f'; break;
+            case 'n': ch = '\n'; break;
+            case 'r': ch = '\r'; break;
+            case 't': ch = '\t'; break;
+            case 'u':
+                if (hex4(sc->s + sc->i + 1, sc->len - sc->i - 1, &cp) != 0)
+                    break;
+                for (int k = 0; k < 4; k++)
+                    adv(sc);
+                if (cp >= 0xD800 && cp < 0xDC00 && sc->i + 6 < sc->len &&
+                    sc->s[sc->i + 1] == '\\' && sc->s[sc->i + 2] == 'u' &&
+                    hex4(sc->s + sc->i + 3, sc->len - sc->i - 3, &lo) == 0 && lo >= 0xDC00 &&
+                    lo < 0xE000) {
+                    for (int k = 0; k < 6; k++)
+                        adv(sc);
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                put_utf8(buf, cap, &o, cp);
+                adv(sc);
+                continue;
+            default: break; /* \" \\ \/ */
+            }
         }
         if (o + 1 < cap)
             buf[o++] = ch;

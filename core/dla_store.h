@@ -104,7 +104,7 @@ int dla_cursor_del(dla_cursor_t *c);
  * Stored in the "ttl" database under namespace + key; expired records read as
  * absent and are swept by dla_ttl_sweep. `now`/`expires` are Unix seconds.
  * dla_ttl_put with DLA_PUT_NOOVERWRITE fails with DLA_EEXIST only while the
- * existing record is live (wall clock); an expired one is replaced. This makes
+ * existing record is live (by dla_now()); an expired one is replaced. This makes
  * single-use nonces one call: put NOOVERWRITE, EEXIST = replay. */
 int dla_ttl_put(dla_txn_t *t, const char *ns, const void *key, size_t klen, const void *val,
                 size_t vlen, int64_t expires, unsigned flags, dla_err_t *err);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dla_auth.h"
 #include "dla_log.h"
 #include "dla_store.h"
 
@@ -185,6 +186,28 @@ fail:
     return dla_err_set(err, map_rc(rc), "could not prepare store: %s", mdb_strerror(rc));
 }
 
+/* Read-only stores: find the internal databases and the schema version
+ * without creating or migrating anything. */
+static int open_read_only(dla_store_t *s, dla_err_t *err)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS)
+        return dla_err_set(err, map_rc(rc), "could not open store: %s", mdb_strerror(rc));
+    if ((rc = mdb_dbi_open(txn, "meta", 0, &s->meta)) != MDB_SUCCESS ||
+        (rc = mdb_dbi_open(txn, "ttl", 0, &s->ttl)) != MDB_SUCCESS ||
+        (rc = mdb_dbi_open(txn, "ttl_exp", 0, &s->ttl_exp)) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return dla_err_set(err, map_rc(rc), "store is not initialised (run dla init): %s",
+                           mdb_strerror(rc));
+    }
+    MDB_val k = {14, "schema_version"}, v;
+    if (mdb_get(txn, s->meta, &k, &v) == MDB_SUCCESS && v.mv_size == sizeof(int))
+        memcpy(&s->schema, v.mv_data, sizeof(int));
+    mdb_txn_commit(txn); /* keeps the dbi handles */
+    return DLA_OK;
+}
+
 int dla_store_open(const char *dir, const dla_store_opts_t *opts, dla_store_t **out,
                    dla_err_t *err)
 {
@@ -232,6 +255,8 @@ int dla_store_open(const char *dir, const dla_store_opts_t *opts, dla_store_t **
     if (dead)
         dla_log(DLA_LOG_INFO, "store: cleared %d stale readers", dead);
     if (!opts->read_only && (rc = run_migrations(s, err)) != DLA_OK)
+        goto cleanup;
+    if (opts->read_only && (rc = open_read_only(s, err)) != DLA_OK)
         goto cleanup;
     *out = s;
     return DLA_OK;
@@ -439,7 +464,7 @@ int dla_ttl_put(dla_txn_t *t, const char *ns, const void *key, size_t klen, cons
     int rc = mdb_get(t->txn, t->s->ttl, &mk, &old);
     if (rc == MDB_SUCCESS && old.mv_size >= 8) {
         int64_t oexp = rd_be64(old.mv_data);
-        if ((flags & DLA_PUT_NOOVERWRITE) && oexp > (int64_t)time(NULL))
+        if ((flags & DLA_PUT_NOOVERWRITE) && oexp > dla_now())
             return DLA_EEXIST; /* live record; an expired one is replaced */
         be64(xk, oexp);
         memcpy(xk + 8, k, kl);

@@ -22,13 +22,9 @@ dla_assert_eq "${nf##*$'\n'}" 404 "unknown path status"
 code=$(dla_json_get "${nf%$'\n'*}" error.code)
 [ -n "$code" ] || dla_fail "404 without error.code"
 
-# a path that is not valid UTF-8 still gets a proper JSON 404 (reported bug:
-# dla_resp_error falls back to code "internal" with an empty message when the
-# message is not valid UTF-8; enable with DLA_TEST_KNOWN_BUGS=1)
-if [ "${DLA_TEST_KNOWN_BUGS:-0}" = 1 ]; then
-    bad=$(curl -s "$DLA_URL/%ff%fe")
-    dla_assert_eq "$(dla_json_get "$bad" error.code)" not_found "invalid UTF-8 path"
-fi
+# a path that is not valid UTF-8 still gets a proper JSON 404
+bad=$(curl -s "$DLA_URL/%ff%fe")
+dla_assert_eq "$(dla_json_get "$bad" error.code)" not_found "invalid UTF-8 path"
 
 dla_stop
 dla_pass

@@ -4,9 +4,30 @@
 // both languages, axe-core (wcag2a + wcag2aa) on every page, 360 px, inside an iframe.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import * as L from './web_lib.mjs';
 import { check, switchLang, nav, answerByKeyboard, position, tabTo, token, apiGet } from './web_ui.mjs';
+
+/* A simulated learner answering from the shipped item bank: right whenever the item's
+ * level is within their level for its area, otherwise a wrong answer. It gives the
+ * results (and the screenshots in docs/) a realistic, uneven profile. */
+const ABILITY = { 1: 5, 2: 4, 3: 2, 4: 5, 5: 3 };
+const bank = new Map();
+const itemsDir = path.join(L.SRC, 'config/items/digcomp-2.1');
+if (fs.existsSync(itemsDir)) {
+  for (const f of fs.readdirSync(itemsDir).filter((x) => x.endsWith('.json'))) {
+    const doc = JSON.parse(fs.readFileSync(path.join(itemsDir, f), 'utf8'));
+    for (const it of doc.items || []) bank.set(it.id, { level: it.level, key: it.key, area: String(doc.competence).split('.')[0] });
+  }
+}
+function learner(itemId, optionIds) {
+  const it = bank.get(itemId);
+  if (!it) return optionIds[0];
+  if (it.level <= ABILITY[it.area]) return it.key;
+  return optionIds.find((o) => o !== it.key);
+}
 
 const skip = L.haveChromium() ? false : `${L.CHROMIUM} is absent: browser tests skipped`;
 
@@ -53,6 +74,19 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   assert.match(await page.textContent('.who'), /Įstaiga/);
   await check(page, 'landing');
   await L.docShot(page, 'landing-lt');
+  /* what the first page cost: requests, bytes, time until the landing had rendered */
+  const perf = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation').pop();
+    const res = performance.getEntriesByType('resource');
+    const app = res.filter((r) => r.name.includes('/app/'));
+    const api = res.filter((r) => r.name.includes('/api/v1/'));
+    const bytes = [nav, ...app].reduce((n, r) => n + (r.encodedBodySize || 0), 0);
+    const shown = performance.getEntriesByName('dla:view:/')[0];
+    return { ms: Math.round(shown.startTime - nav.startTime), files: app.length + 1,
+      api: api.length, kb: Math.round(bytes / 1024) };
+  });
+  console.log(`# perf: landing rendered ${perf.ms} ms after navigation; ${perf.files} files, ` +
+    `${perf.kb} KiB; ${perf.api} API calls`);
 
   /* profile: first a validation error, then a saved profile */
   await nav(page, '/profile');
@@ -101,7 +135,7 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   assert.equal(await page.evaluate(() => document.activeElement.id), 'q-number');
   await check(page, 'diagnostic-item');
   const answers = [];
-  for (let i = 0; i < 3; i++) answers.push(await answerByKeyboard(page, i % 4));
+  for (let i = 0; i < 3; i++) answers.push(await answerByKeyboard(page, learner));
   const progress = await page.textContent('#progress-label');
   assert.match(progress, /Atsakėte į 3 klausimus/);
 
@@ -112,15 +146,23 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   assert.equal(await position(page), pos);
   assert.match(await page.textContent('#progress-label'), /Atsakėte į 3 klausimus/);
 
-  /* switch to English mid-diagnostic: the item stays, its text changes language */
+  /* choose (not yet send) an answer, then switch to English mid-item: the item and the
+   * choice stay, the texts change language */
+  await tabTo(page, (a) => a.type === 'radio' && a.name === 'answer', 'the answers');
+  await page.keyboard.press('Space');
+  await page.keyboard.press('ArrowDown');
+  const picked = await page.evaluate(() => document.querySelector('input[name=answer]:checked').value);
+  const stemLt = await page.textContent('.q-stem');
   await switchLang(page, 'en');
   assert.equal(await position(page), pos.replace('Klausimas Nr.', 'Question'));
+  assert.equal(await page.evaluate(() => document.querySelector('input[name=answer]:checked').value), picked);
+  assert.notEqual(await page.textContent('.q-stem'), stemLt);
   assert.match(await page.textContent('#progress-label'), /answered 3 questions/);
   await check(page, 'diagnostic-item');
   await L.docShot(page, 'diagnostic-item-en');
 
   /* finish by keyboard */
-  for (let i = 0; i < 80 && await page.$('input[name=answer]'); i++) answers.push(await answerByKeyboard(page, i % 3));
+  for (let i = 0; i < 80 && await page.$('input[name=answer]'); i++) answers.push(await answerByKeyboard(page, learner));
   await page.waitForSelector('a[href="#/results"].btn');
   await check(page, 'diagnostic-done');
   const list = await apiGet(srv.base, tok, 'diagnostics');
@@ -142,6 +184,7 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   assert.match(await page.textContent('main h1'), /Jūsų rezultatai/);
   await check(page, 'results');
   await L.docShot(page, 'results-lt');
+  await L.docShot(page, 'results-chart-lt', '#chart-h');
   await L.docShot(page, 'results-table-lt', '#results-table-h');
 
   /* 360 px: nothing wider than the screen */
@@ -160,12 +203,38 @@ test('learner: launch, profile, keyboard diagnostic with reload, results, lt and
   await check(page, 'landing-done');
   await nav(page, '/profile');
   await check(page, 'profile');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.waitForTimeout(100);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'profile fits 360 px');
+
+  /* later, a new diagnostic: the previous results stay visible until it is finished */
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await nav(page, '/diagnostic');
+  await page.click('main button.btn-secondary');
+  await page.waitForSelector('input[name=answer]');
+  await answerByKeyboard(page, 0);
+  const after = await apiGet(srv.base, tok, 'diagnostics');
+  assert.equal(after.diagnostics.length, 2);
+  assert.equal(after.diagnostics[0].state, 'in_progress');
+  await nav(page, '/results');
+  assert.match(await page.textContent('main .notice-info'), /started a new diagnostic \(answered 1 question\)/);
+  assert.equal(await page.$$eval('.results-table tbody tr', (r) => r.length), 26);
+  await check(page, 'results-while-new');
+  await nav(page, '/');
+  assert.ok(await page.$('main a[href="#/results"]'), 'the landing links the previous results');
   await page.close();
 });
 
 test('supervisor: sees their own diagnostic, no team dashboard; intro in both languages', { skip, timeout: 60000 }, async () => {
   const page = await L.newPage(b, { viewport: { width: 360, height: 740 } });
-  await page.goto(`${srv.base}/app/#token=${srv.token('sup-1', 'supervisor')}&lang=en`);
+  if (srv.kind === 'daemon' && await L.hasDemo(srv.base)) {
+    /* the demo LMS's supervisor persona, this time through an LTI 1.1 launch */
+    await page.goto(`${srv.base}/demo?lang=en`);
+    await page.click('a[href*="persona=supervisor"][href*="v=11"]');
+    await page.waitForURL(/\/app\/#\/$/);
+  } else {
+    await page.goto(`${srv.base}/app/#token=${srv.token('sup-1', 'supervisor')}&lang=en`);
+  }
   await page.waitForSelector('main[data-view="/"]:not([aria-busy])');
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   assert.match(await page.textContent('main'), /supervisor/);
@@ -179,6 +248,10 @@ test('supervisor: sees their own diagnostic, no team dashboard; intro in both la
 });
 
 test('no session: a clear page in both languages', { skip, timeout: 30000 }, async () => {
+  /* the shell is served with the strict CSP the UI is written for */
+  const r = await fetch(`${srv.base}/app/`);
+  assert.match(r.headers.get('content-security-policy') || '', /default-src 'self'.*script-src 'self'/);
+  assert.doesNotMatch(r.headers.get('content-security-policy'), /unsafe-inline|unsafe-eval/);
   const page = await L.newPage(b);
   await page.goto(`${srv.base}/app/`);
   await page.waitForSelector('main[data-view="nosession"] h1');
@@ -195,7 +268,8 @@ test('inside an LMS iframe (another site) it launches and keeps its session', { 
   const lms = http.createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html lang="en"><title>LMS</title><h1>Course</h1>
-      <iframe title="dla" src="${url}" width="900" height="700"></iframe></html>`);
+      <iframe title="dla" src="${url}" width="900" height="700"></iframe>
+      <script>window.msgs = []; addEventListener('message', (e) => window.msgs.push(e.data));</script></html>`);
   });
   await new Promise((ok) => lms.listen(0, '127.0.0.1', ok));
   const page = await L.newPage(b);
@@ -208,6 +282,9 @@ test('inside an LMS iframe (another site) it launches and keeps its session', { 
     await frame.click('nav a[href="#/profile"]');
     await frame.waitForSelector('main[data-view="/profile"]:not([aria-busy]) form.profile-form');
     assert.ok(await frame.evaluate(() => document.documentElement.classList.contains('in-frame')));
+    /* the platform is asked to fit the iframe to the page and to scroll to its top */
+    await page.waitForFunction(() => window.msgs.some((m) => m && m.subject === 'lti.frameResize' && m.height > 700));
+    assert.ok(await page.evaluate(() => window.msgs.some((m) => m && m.subject === 'lti.scrollToTop')));
     assert.deepEqual(page.problems, []);
     await L.docShot(page, 'iframe-en');
   } finally {

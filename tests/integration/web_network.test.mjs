@@ -12,7 +12,8 @@ test('server cut mid-diagnostic: retry message, answer lands, nothing lost', { s
   const srv = await L.server({ diagnostic: (m) => console.log(`# ${m}`) });
   const b = await L.browser();
   try {
-    const page = await L.newPage(b);
+    /* a phone-sized window: the item and the alert must fit 360 px too */
+    const page = await L.newPage(b, { viewport: { width: 360, height: 740 } });
     await page.goto(`${srv.base}/app/#token=${srv.token('net-1')}&lang=lt`);
     await page.waitForSelector('main[data-view="/"]:not([aria-busy])');
     const tok = await token(page);
@@ -20,6 +21,7 @@ test('server cut mid-diagnostic: retry message, answer lands, nothing lost', { s
     await page.click('main button.btn');
     await page.waitForSelector('input[name=answer]');
     await answerByKeyboard(page, 1);
+    assert.match(await page.textContent('#progress-label'), /^Atsakėte į 1 klausimą\. Liko maždaug \d+ klausim/);
     await answerByKeyboard(page, 2);
     const diagId = (await apiGet(srv.base, tok, 'diagnostics')).diagnostics[0].id;
     const itemBefore = (await apiGet(srv.base, tok, `diagnostics/${diagId}`)).item.id;
@@ -36,8 +38,9 @@ test('server cut mid-diagnostic: retry message, answer lands, nothing lost', { s
     /* focus went to the retry button; the chosen answer is still shown */
     assert.match(await page.evaluate(() => document.activeElement.textContent), /Bandyti dabar/);
     assert.equal(await page.evaluate(() => document.querySelector('input[name=answer]:checked').value), chosen);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'fits 360 px');
     await check(page, 'diagnostic-offline');
-    await L.docShot(page, 'diagnostic-offline-lt');
+    await L.docShot(page, 'diagnostic-offline-360-lt', '.net-error');
     /* a manual retry while still down fails again and says so */
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.activeElement && /Bandyti dabar/.test(document.activeElement.textContent) &&

@@ -60,6 +60,14 @@ test('every string key the code uses exists', () => {
   assert.deepEqual(missing, []);
 });
 
+test('index.html preloads every module (one round trip for the module graph)', () => {
+  const html = fs.readFileSync(path.join(WEB, 'index.html'), 'utf8');
+  const pre = new Set([...html.matchAll(/rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1]));
+  const mods = files(path.join(WEB, 'js'), '.js').map((f) => path.relative(WEB, f)).filter((f) => f !== 'js/app.js');
+  assert.deepEqual(mods.filter((m) => !pre.has(m)), []);
+  assert.deepEqual([...pre].filter((m) => !fs.existsSync(path.join(WEB, m))), []);
+});
+
 test('pages keep to the CSP: no inline script or style, nothing external, no HTML from strings', () => {
   for (const f of files(WEB, '.html')) {
     const html = fs.readFileSync(f, 'utf8');

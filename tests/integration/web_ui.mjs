@@ -59,14 +59,26 @@ export async function position(page) {
 }
 
 /* Answers the item on screen with the keyboard only: Tab into the radio group, Space,
- * ArrowDown `k` times, Tab to the submit button, Enter; waits for the next state. */
+ * arrow keys to the k-th answer (or the one choose(itemId, optionIds) returns), Tab to
+ * the submit button, Enter; waits for the next state. */
 export async function answerByKeyboard(page, k = 0) {
   const before = await position(page);
   assert.ok(before, 'an item is on screen');
+  if (typeof k === 'function') {
+    const item = await page.getAttribute('form.item-form', 'data-item');
+    const ids = await page.$$eval('input[name=answer]', (els) => els.map((e) => e.value));
+    k = Math.max(0, ids.indexOf(k(item, ids)));
+  }
   const radio = await tabTo(page, (a) => a.type === 'radio' && a.name === 'answer', 'the answers');
   assert.ok(radio.focusVisible, 'the focused answer has a visible focus indicator');
+  /* Tab lands on the checked answer if there is one, else on the first */
+  const cur = await page.evaluate(() =>
+    [...document.querySelectorAll('input[name=answer]')].indexOf(document.activeElement));
   await page.keyboard.press('Space');
-  for (let i = 0; i < k; i++) await page.keyboard.press('ArrowDown');
+  for (let i = cur; i < k; i++) await page.keyboard.press('ArrowDown');
+  for (let i = cur; i > k; i--) await page.keyboard.press('ArrowUp');
+  assert.equal(await page.evaluate(() =>
+    [...document.querySelectorAll('input[name=answer]')].findIndex((e) => e.checked)), k);
   const btn = await tabTo(page, (a) => a.tag === 'BUTTON' && a.type === 'submit', 'the answer button');
   assert.ok(btn.focusVisible, 'the focused button has a visible focus indicator');
   const chosen = await page.evaluate(() => document.querySelector('input[name=answer]:checked').value);

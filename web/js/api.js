@@ -29,8 +29,10 @@ export function takeLaunchFragment() {
   const token = p.get('token');
   const lang = p.get('lang');
   if (token) {
-    /* a new launch is a new person or context: forget the previous one */
-    for (const k of ['diag', 'pending', 'me']) store.del(k);
+    /* a new launch may be another person or context: forget the previous one's
+     * diagnostic. Answers still queued stay: they name their diagnostic, so the server
+     * takes them only from its owner (an expired session relaunched loses nothing) */
+    for (const k of ['diag', 'me']) store.del(k);
     store.set('token', token);
   }
   if (lang) {

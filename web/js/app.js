@@ -5,6 +5,7 @@
 import * as api from './api.js';
 import * as model from './model.js';
 import * as store from './store.js';
+import * as frame from './frame.js';
 import { h, clear, mount } from './dom.js';
 import { t, tx, lang, loadLang, pickLang, applyStatic } from './i18n.js';
 import * as landing from './views/landing.js';
@@ -38,6 +39,7 @@ const ctx = {
   refreshNav,
   render: () => render(true),
   rerender: () => {},
+  fail: (e) => showError(e),
   lang,
 };
 
@@ -100,7 +102,9 @@ async function render(keepFocus) {
   if (seq !== renderSeq) return;
   main.removeAttribute('aria-busy');
   main.dataset.view = ctx.path;
+  performance.mark(`dla:view:${ctx.path}`);
   if (!keepFocus) {
+    frame.scrollToTop();
     const h1 = main.querySelector('h1');
     if (h1) {
       h1.setAttribute('tabindex', '-1');
@@ -171,13 +175,16 @@ async function boot() {
     ev.preventDefault();
     main.focus();
   });
-  if (window.self !== window.top) document.documentElement.classList.add('in-frame');
+  if (frame.inFrame) {
+    document.documentElement.classList.add('in-frame');
+    frame.watchHeight();
+  }
   if (!api.hasToken()) {
     showNoSession();
     return;
   }
   try {
-    ctx.me = await model.me();
+    [ctx.me, ctx.fw] = await Promise.all([model.me(), model.framework()]);
   } catch (e) {
     showError(e);
     return;
@@ -186,12 +193,6 @@ async function boot() {
   if (!store.get('lang') && !store.get('launchLang') && ctx.me.locale) {
     await loadLang(pickLang(ctx.me.locale));
     applyStatic();
-  }
-  try {
-    ctx.fw = await model.framework();
-  } catch (e) {
-    showError(e);
-    return;
   }
   window.addEventListener('hashchange', () => {
     if (currentPath()) render(false);

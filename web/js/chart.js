@@ -10,7 +10,8 @@ const ROW = 30;
 const AREA_GAP = 40;
 const LABEL_W = 64;
 const PAD_R = 16;
-const AXIS_H = 34;
+const AXIS_NUM_H = 34; /* the row of level numbers */
+const BAND_LINE_H = 15;
 
 /* Greedy word wrap for SVG text (no automatic wrapping there); ~8.6 px per character
  * of 15 px bold text is a safe upper estimate for Latin and Lithuanian letters. */
@@ -41,6 +42,15 @@ export function drawChart(width, fw, res) {
   const byId = new Map(res.competences.map((c) => [c.id, c]));
   const areaById = new Map(res.areas.map((a) => [a.id, a]));
 
+  /* broad-level names over their two columns, where there is room for them */
+  const bands = [1, 3, 5, 7].map((l) => {
+    const info = fw.levels.find((x) => x.level === l);
+    return info ? tx(info.broadTitle) : '';
+  });
+  const bandLines = colW >= 55 ? bands.map((b) => wrap(b, 2 * colW * 1.25 - 8)) : null;
+  const bandH = bandLines ? Math.max(...bandLines.map((x) => x.length)) * BAND_LINE_H + 6 : 0;
+  const AXIS_H = AXIS_NUM_H + bandH;
+
   /* height first */
   const titles = fw.areas.map((a) => wrap(`${a.id}. ${tx(a.title)}`, W - 8));
   let H = AXIS_H + 8;
@@ -67,11 +77,19 @@ export function drawChart(width, fw, res) {
       class: b % 2 ? 'band band-b' : 'band band-a',
     }));
   }
+  if (bandLines) {
+    bandLines.forEach((lines, b) => {
+      const cx = x0 + (b * 2 + 1) * colW;
+      g.append(s('text', { x: cx, y: 14, class: 'band-label', 'text-anchor': 'middle' },
+        lines.map((line, k) => s('tspan', { x: cx, y: 14 + k * BAND_LINE_H }, line))));
+    });
+  }
+  const numY = bandH + 22;
   for (let l = 1; l <= 8; l++) {
-    g.append(s('text', { x: xOf(l), y: 22, class: 'axis-label', 'text-anchor': 'middle' }, String(l)));
+    g.append(s('text', { x: xOf(l), y: numY, class: 'axis-label', 'text-anchor': 'middle' }, String(l)));
     g.append(s('line', { x1: x0 + l * colW, x2: x0 + l * colW, y1: AXIS_H, y2: H - 4, class: 'grid' }));
   }
-  g.append(s('text', { x: 4, y: 22, class: 'axis-title' }, t('results.chart.level')));
+  g.append(s('text', { x: 4, y: numY, class: 'axis-title' }, t('results.chart.level')));
 
   let y = AXIS_H + 8;
   fw.areas.forEach((a, i) => {

@@ -50,12 +50,6 @@ export function tx(value) {
   return value[current] ?? value.lt ?? value.en ?? '';
 }
 
-export function fmtNumber(x, digits = 1) {
-  return new Intl.NumberFormat(current, {
-    minimumFractionDigits: digits, maximumFractionDigits: digits,
-  }).format(x);
-}
-
 /* Fills every [data-i18n] element of the static shell. */
 export function applyStatic(root = document) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);

@@ -12,7 +12,6 @@ const listeners = new Set();
 let timer = null;
 let attempt = 0;
 let flushing = null;
-let langFn = () => 'lt';
 
 export function pending() {
   return store.get('pending') || [];
@@ -25,10 +24,6 @@ export function subscribe(fn) {
 
 function emit(ev) {
   for (const fn of listeners) fn(ev);
-}
-
-export function setLang(fn) {
-  langFn = fn;
 }
 
 /* entry: {diag, item (the item object as shown), option, at} */

@@ -14,10 +14,6 @@ try {
   backend = null;
 }
 
-export function persistent() {
-  return backend !== null;
-}
-
 export function get(key) {
   const raw = backend ? backend.getItem(`dla.${key}`) : memory.get(key);
   if (raw === null || raw === undefined) return null;

@@ -12,29 +12,36 @@ export function roleName(r) {
   return ROLE_KEYS.includes(k) ? t(`role.${k}`) : r;
 }
 
-/* The learner's current diagnostic: {id, state} or null, without starting one.
- * Uses GET /diagnostics when the API has it, else the id remembered in this tab. */
-export async function currentDiagnostic(ctx) {
+/* The learner's diagnostics without starting one: {active, finished} (the unfinished
+ * one with its progress, and the newest finished one; either may be null). Uses
+ * GET /diagnostics when the API has it, else the id remembered in this tab. */
+export async function diagnostics() {
   const list = await model.listDiagnostics();
   if (list) {
-    const active = list.find((d) => d.state === 'active');
-    const pick = active || list.find((d) => d.state === 'finished') || null;
-    if (!pick) return null;
-    store.set('diag', pick.id);
+    const active = list.find((d) => d.state === 'active') || null;
+    const finished = list.find((d) => d.state === 'finished') || null;
+    if (active || finished) store.set('diag', (active || finished).id);
     /* the list has no progress: read the state of an unfinished one */
-    return active ? model.diagnostic(active.id) : pick;
+    return { active: active && await model.diagnostic(active.id), finished };
   }
   const id = store.get('diag');
-  if (!id) return null;
+  if (!id) return { active: null, finished: null };
   try {
-    return await model.diagnostic(id);
+    const d = await model.diagnostic(id);
+    return d.state === 'finished' ? { active: null, finished: d } : { active: d, finished: null };
   } catch (e) {
     if (e.status === 404 || e.status === 403) {
       store.del('diag');
-      return null;
+      return { active: null, finished: null };
     }
     throw e;
   }
+}
+
+/* The diagnostic to continue, else the newest finished one, else null. */
+export async function currentDiagnostic() {
+  const d = await diagnostics();
+  return d.active || d.finished;
 }
 
 export function pageHeader(ctx, titleKey, vars, lead) {

@@ -11,15 +11,21 @@ import { currentDiagnostic, pageHeader, buttonLink } from './common.js';
 
 let unsub = null;
 let view = null; /* {diag, item, form, alertSlot, ...} of the item on screen */
+let choice = null; /* {item, option}: chosen but not yet sent, kept across re-renders */
+
+function rememberChoice() {
+  const c = view && view.form.querySelector('input[name=answer]:checked');
+  if (c) choice = { item: view.item.id, option: c.value };
+}
 
 export function leave() {
+  rememberChoice();
   if (unsub) unsub();
   unsub = null;
   view = null;
 }
 
 export async function show(ctx, { stale }) {
-  queue.setLang(lang);
   leave();
   unsub = queue.subscribe((ev) => onQueue(ctx, ev));
   const pend = queue.pending();
@@ -39,7 +45,7 @@ export async function show(ctx, { stale }) {
     }
     return;
   }
-  const diag = await currentDiagnostic(ctx);
+  const diag = await currentDiagnostic();
   if (stale()) return;
   if (!diag) {
     renderIntro(ctx);
@@ -86,9 +92,28 @@ function renderIntro(ctx) {
 }
 
 function renderFinished(ctx, st) {
+  const again = h('button', { type: 'button', class: 'btn btn-secondary' }, t('diag.done.again'));
+  const err = h('div', { class: 'alert-slot' });
+  again.addEventListener('click', async () => {
+    again.disabled = true;
+    clear(err);
+    try {
+      await after(ctx, await model.startDiagnostic(lang()));
+      focusQuestion(ctx);
+    } catch (e) {
+      again.disabled = false;
+      err.append(h('div', { class: 'notice notice-error', role: 'alert' },
+        h('p', {}, e.network ? t('diag.err.startNetwork') : t('diag.err.start', { detail: e.message }))));
+    }
+  });
   mount(ctx.main,
-    ...pageHeader(ctx, 'diag.done.title', {}, t('diag.done.lead', { n: st.answered })),
-    h('div', { class: 'btn-row' }, buttonLink('#/results', t('diag.done.results'))));
+    ...pageHeader(ctx, 'diag.done.title', {}, st.answered ? t('diag.done.lead', { n: st.answered })
+      : t('diag.done.leadPlain')),
+    h('div', { class: 'btn-row' }, buttonLink('#/results', t('diag.done.results'))),
+    h('h2', {}, t('diag.done.againTitle')),
+    h('p', {}, t('diag.done.againBody')),
+    err,
+    h('div', { class: 'btn-row' }, again));
 }
 
 function progressBlock(st) {
@@ -104,6 +129,8 @@ function progressBlock(st) {
 
 function renderItem(ctx, st, preselect) {
   const item = st.item;
+  if (preselect === undefined && choice && choice.item === item.id) preselect = choice.option;
+  choice = null;
   const comp = ctx.fw.competences.find((c) => c.id === item.competence);
   const qn = item.position || st.answered + 1;
   const alertSlot = h('div', { class: 'alert-slot' });
@@ -121,7 +148,7 @@ function renderItem(ctx, st, preselect) {
       h('span', { class: 'q-stem' }, tx(item.stem))),
     fieldErr, radios);
   const submit = h('button', { type: 'submit', class: 'btn' }, t('diag.answer'));
-  const form = h('form', { class: 'item-form', novalidate: true }, fieldset,
+  const form = h('form', { class: 'item-form', novalidate: true, 'data-item': item.id }, fieldset,
     h('div', { class: 'btn-row' }, submit,
       h('a', { href: '#/', class: 'btn btn-secondary' }, t('diag.pause'))));
   form.addEventListener('submit', (ev) => {
@@ -172,11 +199,16 @@ async function onAnswer(ctx) {
     st = await queue.flush();
   } catch (e) {
     if (e.network) return; /* retry notice shown by onQueue */
-    setBusy(false);
-    throw e;
+    ctx.fail(e); /* e.g. the session has ended: say so (the answer stays queued) */
+    return;
   }
   if (view !== v) return;
-  await after(ctx, st || await model.diagnostic(v.st.id));
+  try {
+    await after(ctx, st || await model.diagnostic(v.st.id));
+  } catch (e) {
+    ctx.fail(e);
+    return;
+  }
   focusQuestion(ctx);
   if (ctx.main.querySelector('#q-number')) ctx.announce(t('diag.savedNext'));
 }
@@ -195,7 +227,7 @@ function onQueue(ctx, ev) {
         await after(ctx, st || await model.diagnostic(v.st.id));
         focusQuestion(ctx);
       } catch (e) {
-        if (!e.network) ctx.render();
+        if (!e.network) ctx.fail(e);
       }
     });
     v.submit.textContent = t('diag.waiting');
@@ -213,7 +245,12 @@ function onQueue(ctx, ev) {
       clear(v.alertSlot);
       queueMicrotask(async () => {
         if (view !== v) return;
-        await after(ctx, await model.diagnostic(v.st.id));
+        try {
+          await after(ctx, await model.diagnostic(v.st.id));
+        } catch (e) {
+          if (!e.network) ctx.fail(e);
+          return;
+        }
         focusQuestion(ctx);
         const slot = ctx.main.querySelector('.alert-slot');
         if (slot) slot.append(h('p', { class: 'notice notice-ok', role: 'status' }, t('diag.net.recovered')));

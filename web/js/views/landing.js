@@ -1,14 +1,15 @@
 /* landing.js - after the launch: who I am, my institution, what dla will do, and the
  * one next step that fits where the learner is. */
 
-import { h, clear, mount } from '../dom.js';
+import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import * as model from '../model.js';
-import { currentDiagnostic, pageHeader, roleName, buttonLink } from './common.js';
+import { diagnostics, pageHeader, roleName, buttonLink } from './common.js';
 
 export async function show(ctx, { stale }) {
   const me = ctx.me;
-  const [prof, diag] = await Promise.all([model.profile(), currentDiagnostic(ctx)]);
+  const [prof, diags] = await Promise.all([model.profile(), diagnostics()]);
+  const diag = diags.active || diags.finished;
   if (stale()) return;
   const hasProfile = Boolean(prof.roleId || prof.roleText || prof.objectives.length);
   const others = me.roles.filter((r) => String(r).toLowerCase() !== 'learner');
@@ -19,7 +20,8 @@ export async function show(ctx, { stale }) {
       buttonLink('#/results', t('landing.action.results'))];
   } else if (diag) {
     next = [h('p', {}, t('landing.next.resume', { n: diag.answered })),
-      buttonLink('#/diagnostic', t('landing.action.resume'))];
+      h('div', { class: 'btn-row' }, buttonLink('#/diagnostic', t('landing.action.resume')),
+        diags.finished ? buttonLink('#/results', t('landing.action.previous'), false) : null)];
   } else if (!hasProfile) {
     next = [h('p', {}, t('landing.next.profile')),
       h('div', { class: 'btn-row' },

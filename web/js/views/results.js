@@ -1,11 +1,11 @@
 /* results.js - levels per area and competence with their likely range: a chart, the
  * same data as a table, what each level means, and what comes next. */
 
-import { h, clear, mount } from '../dom.js';
-import { t, tx, lang } from '../i18n.js';
+import { h, mount } from '../dom.js';
+import { t, tx } from '../i18n.js';
 import * as model from '../model.js';
 import { drawChart } from '../chart.js';
-import { currentDiagnostic, pageHeader, buttonLink } from './common.js';
+import { diagnostics, pageHeader, buttonLink } from './common.js';
 
 let observer = null;
 
@@ -19,19 +19,20 @@ const rangeText = (r) => (r.lo === r.hi ? String(r.level)
 
 export async function show(ctx, { stale }) {
   leave();
-  const diag = await currentDiagnostic(ctx);
+  const { active, finished } = await diagnostics();
   if (stale()) return;
-  if (!diag || diag.state !== 'finished') {
+  const diag = finished;
+  if (!diag) {
     mount(ctx.main,
       ...pageHeader(ctx, 'results.none.title', {},
-        diag ? t('results.none.active', { n: diag.answered }) : t('results.none.body')),
+        active ? t('results.none.active', { n: active.answered }) : t('results.none.body')),
       h('div', { class: 'btn-row' }, buttonLink('#/diagnostic',
-        diag ? t('landing.action.resume') : t('landing.action.start'))));
+        active ? t('landing.action.resume') : t('landing.action.start'))));
     return;
   }
   const [res, prof] = await Promise.all([model.result(diag.id), model.profile()]);
   if (stale()) return;
-  render(ctx, res, prof);
+  render(ctx, res, prof, active);
 }
 
 function levelInfo(fw, n) {
@@ -44,7 +45,7 @@ function explain(fw, r) {
   return li ? tx(li.summary) : '';
 }
 
-function render(ctx, res, prof) {
+function render(ctx, res, prof, active) {
   const fw = ctx.fw;
   const compById = new Map(res.competences.map((c) => [c.id, c]));
   const areaById = new Map(res.areas.map((a) => [a.id, a]));
@@ -113,6 +114,9 @@ function render(ctx, res, prof) {
 
   mount(ctx.main,
     ...pageHeader(ctx, 'results.title', {}, t('results.lead', { n: res.answered })),
+    active ? h('div', { class: 'notice notice-info' },
+      h('p', {}, t('results.newer', { n: active.answered }), ' ',
+        h('a', { href: '#/diagnostic' }, t('landing.action.resume')))) : null,
     res.overall && res.overall.level ? h('div', { class: 'card overall' },
       h('p', { class: 'overall-level' }, t('results.overall', {
         level: res.overall.level, broad: broad(res.overall.level),
@@ -121,7 +125,8 @@ function render(ctx, res, prof) {
         lo: res.overall.lo, hi: res.overall.hi,
       })) : null) : null,
     res.notice ? h('p', { class: 'notice notice-info' }, tx(res.notice)) : null,
-    sortedAreas.length > 1 ? h('p', {}, t('results.summary', {
+    sortedAreas.length > 1 && sortedAreas[0].level > sortedAreas[sortedAreas.length - 1].level
+      ? h('p', {}, t('results.summary', {
       strong: areaTitle(sortedAreas[0].id),
       grow: areaTitle(sortedAreas[sortedAreas.length - 1].id),
     })) : null,
@@ -136,7 +141,7 @@ function render(ctx, res, prof) {
         ev.preventDefault();
         document.getElementById('results-table-h').focus();
       } }, t('results.toTable')))),
-    h('section', { 'aria-labelledby': 'results-table-h' },
+    h('section', {},
       h('h2', { id: 'results-table-h', tabindex: '-1' }, t('results.table.heading')),
       h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'results-table-h' },
         table)),
@@ -157,7 +162,10 @@ function render(ctx, res, prof) {
         h('li', {}, t('results.next.talk')),
         h('li', {}, t('results.next.profile')),
         h('li', {}, t('results.next.repeat'))),
-      h('div', { class: 'btn-row' }, buttonLink('#/profile', t('results.next.toProfile'), false))),
+      h('div', { class: 'btn-row' }, buttonLink('#/profile', t('results.next.toProfile'), false),
+        h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => window.print() },
+          t('results.next.print')),
+        active ? null : buttonLink('#/diagnostic', t('results.next.again'), false))),
     res.review.length ? h('section', { 'aria-labelledby': 'review-h' },
       h('h2', { id: 'review-h' }, t('results.review.heading')),
       h('p', {}, t('results.review.intro')),
