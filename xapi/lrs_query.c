@@ -60,7 +60,7 @@ static int add_filter(lrs_query_t *q, uint8_t kind, const char *text)
     if (q->nfilt >= sizeof q->filt / sizeof q->filt[0])
         return DLA_EINVAL;
     q->filt[q->nfilt].kind = kind;
-    lrs_hash16(kind, text, strlen(text), q->filt[q->nfilt].hash);
+    lrs_hash16(LRS_IX_FAMILY(kind), text, strlen(text), q->filt[q->nfilt].hash);
     q->nfilt++;
     return DLA_OK;
 }
@@ -244,7 +244,7 @@ static int time_seek(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t ms, int want
 
 typedef struct fcur_s {
     dla_cursor_t *c;
-    uint8_t key[LRS_IDX_KEY]; /* tid epoch kind hash | seq */
+    uint8_t key[LRS_IDX_KEY]; /* tid epoch hash kind | seq */
 } fcur_t;
 
 #define PFX 25 /* bytes of the key before the sequence number */
@@ -409,8 +409,8 @@ int lrs_query_each(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
         if (rc != DLA_OK)
             goto cleanup;
         lrs_be32(fs[nf].key, tid);
-        fs[nf].key[8] = q->filt[nf].kind;
-        memcpy(fs[nf].key + 9, q->filt[nf].hash, 16);
+        memcpy(fs[nf].key + 8, q->filt[nf].hash, 16);
+        fs[nf].key[24] = q->filt[nf].kind;
     }
     if (nf == 0) {
         rc = dla_cursor_open(t, l->db_stmt, &sc, err);

@@ -687,7 +687,7 @@ static void h_get(lrs_ctx_t *c)
             size_t kn = 0, kc = 0;
             uint8_t mh[16];
             int ok = 0;
-            lrs_hash16(LRS_IX_AUTH, mykey, strlen(mykey), mh);
+            lrs_hash16(LRS_IX_FAMILY(LRS_IX_AUTH), mykey, strlen(mykey), mh);
             lrs_stmt_keys(s, &ks, &kn, &kc);
             for (size_t i = 0; i < kn; i++)
                 ok |= ks[i].kind == LRS_IX_AUTH && !memcmp(ks[i].hash, mh, 16);
@@ -717,7 +717,8 @@ static void h_get(lrs_ctx_t *c)
 
     if (mine) {
         q.filt[q.nfilt].kind = LRS_IX_AUTH;
-        lrs_hash16(LRS_IX_AUTH, mykey, strlen(mykey), q.filt[q.nfilt].hash);
+        lrs_hash16(LRS_IX_FAMILY(LRS_IX_AUTH), mykey, strlen(mykey),
+                   q.filt[q.nfilt].hash);
         q.nfilt++;
     }
     uint64_t next = 0, bound = 0, last_ms = 0;

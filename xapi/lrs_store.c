@@ -221,8 +221,8 @@ static int put_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_key_t *keys,
     lrs_be32(k + 4, LRS_EPOCH(seq));
     lrs_be64(k + 25, seq);
     for (size_t i = 0; i < n; i++) {
-        k[8] = keys[i].kind;
-        memcpy(k + 9, keys[i].hash, 16);
+        memcpy(k + 8, keys[i].hash, 16);
+        k[24] = keys[i].kind;
         int rc = dla_kv_put(t, l->db_idx, k, sizeof k, "", 0, 0, err);
         if (rc != DLA_OK && rc != DLA_EEXIST)
             return rc;

@@ -252,7 +252,7 @@ int lrs_keys_add(lrs_key_t **keys, size_t *n, size_t *cap, uint8_t kind, const c
 {
     lrs_key_t k;
     k.kind = kind;
-    lrs_hash16(kind, text, strlen(text), k.hash);
+    lrs_hash16(LRS_IX_FAMILY(kind), text, strlen(text), k.hash);
     for (size_t i = 0; i < *n; i++)
         if ((*keys)[i].kind == kind && memcmp((*keys)[i].hash, k.hash, 16) == 0)
             return DLA_OK;

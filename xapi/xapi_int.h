@@ -8,7 +8,7 @@
  * assigned on first use from xapi_tenant, so one tenant never sees another's rows):
  *   xapi_stmt  tid seq8                 -> lrs_rec_hdr_t + statement JSON
  *   xapi_id    tid uuid16               -> seq8
- *   xapi_idx   tid epoch4 kind1 hash16 seq8 -> ""    (agent, verb, activity, ...)
+ *   xapi_idx   tid epoch4 hash16 kind1 seq8 -> ""    (agent, verb, activity, ...)
  *   xapi_time  tid stored_ms8 seq8      -> ""         (since / until)
  *   xapi_pend  tid uuid16        (dups) -> seq8       (refs waiting for their target)
  *   xapi_att   tid sha2-hex             -> attachment bytes
@@ -46,6 +46,16 @@ enum {
     LRS_IX_REG = 6,     /* context.registration */
     LRS_IX_AUTH = 7,    /* authority (statements/read/mine) */
 };
+
+/* Hash family of a kind: the direct and "related" lists of one agent (or
+ * activity) share a hash, so their entries sit side by side in xapi_idx and one
+ * statement dirties one page for both. */
+#define LRS_IX_FAMILY(kind)                                                              \
+    ((uint8_t)((kind) == LRS_IX_AGENT || (kind) == LRS_IX_AGENT_REL ||                   \
+                       (kind) == LRS_IX_AUTH                                             \
+                   ? 1                                                                   \
+               : (kind) == LRS_IX_ACT || (kind) == LRS_IX_ACT_REL ? 2                    \
+                                                                  : 16 + (kind)))
 
 typedef struct lrs_key_s {
     uint8_t kind;
@@ -116,7 +126,7 @@ struct lrs_job_s {
 #define LRS_ACT_CACHE 4096
 #define LRS_EPOCH_BITS 12
 #define LRS_EPOCH(seq) ((uint32_t)((seq) >> LRS_EPOCH_BITS))
-#define LRS_IDX_KEY 33 /* tid4 epoch4 kind1 hash16 seq8 */
+#define LRS_IDX_KEY 33 /* tid4 epoch4 hash16 kind1 seq8 */
 
 /* ---- module state --------------------------------------------------------- */
 typedef struct lrs_s {
