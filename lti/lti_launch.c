@@ -42,19 +42,6 @@ static int launch_put(lti_state_t *st, dla_txn_t *t, json_t *rec, char *id_out,
     return rc;
 }
 
-int lti_launch_store(lti_state_t *st, json_t *rec, char *id_out, dla_err_t *err)
-{
-    dla_txn_t *t = NULL;
-    int rc = dla_txn_begin(st->app->store, 1, &t, err);
-    if (rc != DLA_OK)
-        return rc;
-    if ((rc = launch_put(st, t, rec, id_out, err)) != DLA_OK) {
-        dla_txn_abort(t);
-        return rc;
-    }
-    return dla_txn_commit(t, err);
-}
-
 json_t *lti_launch_load(lti_state_t *st, const char *id)
 {
     dla_txn_t *t = NULL;
