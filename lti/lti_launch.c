@@ -393,6 +393,59 @@ cjose_jwk_t *lti_platform_key(lti_state_t *st, const lti_platform_t *p, const ch
     return k;
 }
 
+/* 1 when verifying a token with `kid` from platform `p` needs no network (static
+ * key set, or a fresh cached JWKS that has the kid). */
+static int key_is_local(lti_state_t *st, const lti_platform_t *p, const char *kid)
+{
+    if (p->jwks)
+        return 1;
+    lti_jwks_cache_t *c = st->jwks_cache;
+    int64_t now = dla_now();
+    int local = 0;
+    pthread_mutex_lock(&c->mu);
+    jwks_entry_t *e = c->head;
+    while (e && strcmp(e->url, p->jwks_url) != 0)
+        e = e->next;
+    if (e && e->jwks && e->fetched + st->jwks_ttl > now) {
+        cjose_jwk_t *k = entry_key(e, kid);
+        /* unknown kid: a refetch is due unless rate-limited (then it fails fast) */
+        local = k != NULL || e->last_try + st->jwks_refetch_min > now;
+        if (k)
+            cjose_jwk_release(k);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return local;
+}
+
+/* Whether the 1.3 launch in `p` may fetch a platform JWKS (then it runs off the
+ * HTTP worker, see lti_offload). Malformed input answers "no": it fails fast. */
+static int launch_may_fetch(lti_state_t *st, const lti_params_t *p)
+{
+    const char *tok = lti_params_get(p, "id_token"), *state = lti_params_get(p, "state");
+    json_t *h = NULL, *srec = NULL;
+    dla_txn_t *t = NULL;
+    dla_val_t v;
+    lti_platform_t plat;
+    int fetch = 0;
+    if (!tok || !state || strlen(state) > 128 ||
+        lti_jwt_decode(tok, strlen(tok), &h, NULL, NULL) != DLA_OK)
+        return 0;
+    if (dla_txn_begin(st->app->store, 0, &t, NULL) == DLA_OK) {
+        if (dla_ttl_get(t, NS_STATE13, state, strlen(state), dla_now(), &v) == DLA_OK)
+            srec = json_loadb(v.data, v.len, 0, NULL);
+        dla_txn_abort(t);
+    }
+    if (srec && lti_platform_get(
+                    st->app->store, json_string_value(json_object_get(srec, "iss")),
+                    json_string_value(json_object_get(srec, "cid")), &plat) == DLA_OK) {
+        fetch = !key_is_local(st, &plat, json_string_value(json_object_get(h, "kid")));
+        lti_platform_clear(&plat);
+    }
+    json_decref(srec);
+    json_decref(h);
+    return fetch;
+}
+
 /* ---- LTI 1.3 login --------------------------------------------------------------- */
 
 static int tlu_ok(lti_state_t *st, const char *u)
@@ -803,9 +856,22 @@ cleanup:
     lti_platform_clear(&plat);
 }
 
+static void launch_dispatch(dla_req_t *req, lti_state_t *st, int may_offload);
+
+static void launch_offloaded(dla_req_t *req, void *ud)
+{
+    launch_dispatch(req, ud, 0);
+}
+
 void lti_h_launch(dla_req_t *req, void *ud)
 {
-    lti_state_t *st = ud;
+    launch_dispatch(req, ud, 1);
+}
+
+/* Parses and routes a launch. A 1.3 launch that would download a platform key
+ * set is moved off the HTTP worker first, so a slow platform stalls nobody else. */
+static void launch_dispatch(dla_req_t *req, lti_state_t *st, int may_offload)
+{
     dla_err_t err = {0};
     lti_params_t p;
     size_t blen = 0;
@@ -843,7 +909,9 @@ void lti_h_launch(dla_req_t *req, void *ud)
                 return;
             }
     }
-    if (lti_params_get(&p, "id_token"))
+    if (lti_params_get(&p, "id_token") && may_offload && launch_may_fetch(st, &p))
+        lti_offload(req, launch_offloaded, st);
+    else if (lti_params_get(&p, "id_token"))
         launch13(st, req, &p);
     else if (lti_params_get(&p, "oauth_signature"))
         launch11(st, req, &p);
