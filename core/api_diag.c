@@ -30,8 +30,7 @@ static json_t *diag_read(api_t *a, dla_txn_t *t, const char *id)
     dla_val_t v;
     json_error_t je;
 
-    if (id == NULL || strlen(id) != 36 ||
-        dla_kv_get(t, a->db_diag, id, 36, &v) != DLA_OK)
+    if (id == NULL || strlen(id) != 36 || dla_kv_get(t, a->db_diag, id, 36, &v) != DLA_OK)
         return NULL;
     return json_loadb(v.data, v.len, 0, &je);
 }
@@ -51,7 +50,8 @@ static int diag_write(api_t *a, dla_txn_t *t, json_t *d)
 
 static int diag_owned(const json_t *d, const dla_session_t *s)
 {
-    return d != NULL && strcmp(json_string_value(json_object_get(d, "tenant")), s->tenant) == 0 &&
+    return d != NULL &&
+           strcmp(json_string_value(json_object_get(d, "tenant")), s->tenant) == 0 &&
            strcmp(json_string_value(json_object_get(d, "user")), s->user_id) == 0;
 }
 
@@ -81,7 +81,8 @@ void api_diag_summary(api_t *a, const char *tenant, const char *user, char activ
     if (dla_cursor_open(t, a->db_user, &c, NULL) == DLA_OK) {
         k.data = key;
         k.len = kl + 1;
-        for (op = DLA_SEEK_GE; dla_cursor_get(c, op, &k, &v) == DLA_OK; op = DLA_SEEK_NEXT) {
+        for (op = DLA_SEEK_GE; dla_cursor_get(c, op, &k, &v) == DLA_OK;
+             op = DLA_SEEK_NEXT) {
             json_t *d;
             if (k.len != kl + 1 + 8 + 36 || memcmp(k.data, key, kl) != 0 ||
                 ((const char *)k.data)[kl] != 0)
@@ -101,7 +102,8 @@ void api_diag_summary(api_t *a, const char *tenant, const char *user, char activ
     dla_txn_abort(t);
 }
 
-/* ---- engine --------------------------------------------------------------------------- */
+/* ---- engine ---------------------------------------------------------------------------
+ */
 
 typedef struct diag_run_s {
     dla_cat_t *cat;
@@ -134,8 +136,10 @@ static int run_build(api_t *a, api_fw_t *f, const json_t *d, diag_run_t *r)
         run_free(r);
         return DLA_ENOMEM;
     }
-    json_array_foreach(ans, i, e) {
-        long k = dla_diag_bank_find(&f->bank, json_string_value(json_object_get(e, "item")));
+    json_array_foreach(ans, i, e)
+    {
+        long k =
+            dla_diag_bank_find(&f->bank, json_string_value(json_object_get(e, "item")));
         int ok = json_is_true(json_object_get(e, "correct"));
         if (k < 0) /* the item left the bank: its answer no longer counts */
             continue;
@@ -186,7 +190,8 @@ static int run_next(api_t *a, dla_txn_t *t, api_fw_t *f, diag_run_t *r, uint64_t
     return rc;
 }
 
-/* ---- views ------------------------------------------------------------------------------ */
+/* ---- views
+ * ------------------------------------------------------------------------------ */
 
 static json_t *ltext(const char *const t[DLA_LANGS])
 {
@@ -194,7 +199,8 @@ static json_t *ltext(const char *const t[DLA_LANGS])
                      t[DLA_LANG_EN] ? t[DLA_LANG_EN] : "");
 }
 
-static json_t *item_view(const dla_diag_item_t *it, const dla_framework_t *fw, int position)
+static json_t *item_view(const dla_diag_item_t *it, const dla_framework_t *fw,
+                         int position)
 {
     json_t *opts = json_array();
     int i;
@@ -221,23 +227,24 @@ static json_t *diag_view(api_t *a, api_fw_t *f, const json_t *d, const diag_run_
              json_string_value(json_object_get(d, "id")));
     if (!fin && remaining < 1)
         remaining = 1;
-    o = json_pack("{s:O, s:O, s:O, s:s, s:O, s:O, s:{s:i, s:i, s:i}, s:o, s:o}", "id",
-                  json_object_get(d, "id"), "framework", json_object_get(d, "framework"),
-                  "language", json_object_get(d, "lang"), "state",
-                  fin ? "finished" : "in_progress", "created", json_object_get(d, "created"),
-                  "updated", json_object_get(d, "updated"), "progress", "answered",
-                  (int)answered, "remaining", remaining, "max_items", a->cat.max_items,
-                  "item",
-                  !fin && ci >= 0 ? item_view(&f->bank.items[ci], f->fw, (int)answered + 1)
-                                  : json_null(),
-                  "result", fin ? json_string(rpath) : json_null());
+    o = json_pack(
+        "{s:O, s:O, s:O, s:s, s:O, s:O, s:{s:i, s:i, s:i}, s:o, s:o}", "id",
+        json_object_get(d, "id"), "framework", json_object_get(d, "framework"),
+        "language", json_object_get(d, "lang"), "state", fin ? "finished" : "in_progress",
+        "created", json_object_get(d, "created"), "updated",
+        json_object_get(d, "updated"), "progress", "answered", (int)answered, "remaining",
+        remaining, "max_items", a->cat.max_items, "item",
+        !fin && ci >= 0 ? item_view(&f->bank.items[ci], f->fw, (int)answered + 1)
+                        : json_null(),
+        "result", fin ? json_string(rpath) : json_null());
     return o;
 }
 
-/* ---- results ---------------------------------------------------------------------------- */
+/* ---- results
+ * ---------------------------------------------------------------------------- */
 
-static void fill(char *out, size_t cap, const char *tpl, int level, const char *broad, int lo,
-                 int hi, const char *summary)
+static void fill(char *out, size_t cap, const char *tpl, int level, const char *broad,
+                 int lo, int hi, const char *summary)
 {
     size_t n = 0;
     const char *p;
@@ -285,13 +292,14 @@ static json_t *level_text(const dla_framework_t *fw, const dla_diag_est_t *e)
     for (lang = 0; lang < DLA_LANGS; lang++) {
         const char *code = dla_lang_code(lang);
         const dla_fw_level_t *lv = &fw->levels[e->level - 1];
-        const char *tpl = dla_t(code, e->level_lo == e->level_hi ? "diag.result.level_exact"
-                                                                   : "diag.result.level_range");
+        const char *tpl =
+            dla_t(code, e->level_lo == e->level_hi ? "diag.result.level_exact"
+                                                   : "diag.result.level_range");
         char broad[128], buf[1024];
         const char *summary = "";
-        json_t *sj = json_object_get(json_array_get(json_object_get(fw->doc, "levels"),
-                                                    (size_t)e->level - 1),
-                                     "summary");
+        json_t *sj = json_object_get(
+            json_array_get(json_object_get(fw->doc, "levels"), (size_t)e->level - 1),
+            "summary");
         if (sj != NULL)
             summary = json_string_value(json_object_get(sj, code));
         snprintf(broad, sizeof(broad), "%s", lv->title[lang]);
@@ -313,10 +321,10 @@ static json_t *est_json(const dla_framework_t *fw, const dla_diag_est_t *e)
 {
     const dla_fw_level_t *lv = &fw->levels[e->level - 1];
 
-    return json_pack("{s:f, s:f, s:i, s:[i, i], s:{s:i, s:o}, s:i, s:o}", "theta", r3(e->theta),
-                     "se", r3(e->se), "level", e->level, "interval", e->level_lo, e->level_hi,
-                     "broad", "level", lv->broad, "title", ltext(lv->title), "answered", e->n,
-                     "text", level_text(fw, e));
+    return json_pack("{s:f, s:f, s:i, s:[i, i], s:{s:i, s:o}, s:i, s:o}", "theta",
+                     r3(e->theta), "se", r3(e->se), "level", e->level, "interval",
+                     e->level_lo, e->level_hi, "broad", "level", lv->broad, "title",
+                     ltext(lv->title), "answered", e->n, "text", level_text(fw, e));
 }
 
 json_t *api_diag_result_build(api_t *a, api_fw_t *f, json_t *d, const json_t *profile)
@@ -325,6 +333,7 @@ json_t *api_diag_result_build(api_t *a, api_fw_t *f, json_t *d, const json_t *pr
     dla_diag_est_t areas[DLA_FW_MAX_AREAS], comps[DLA_FW_MAX_COMPS], overall;
     diag_run_t r;
     json_t *ja, *jc, *rev, *res = NULL, *e;
+    const char *notice;
     double score;
     size_t i;
     int k;
@@ -332,8 +341,8 @@ json_t *api_diag_result_build(api_t *a, api_fw_t *f, json_t *d, const json_t *pr
     (void)profile;
     if (run_build(a, f, d, &r) != DLA_OK)
         return NULL;
-    if (dla_diag_score(&f->bank, r.idx, r.resp, r.n, a->cat.rho, areas, comps, &overall, NULL) !=
-        DLA_OK)
+    if (dla_diag_score(&f->bank, r.idx, r.resp, r.n, a->cat.rho, areas, comps, &overall,
+                       NULL) != DLA_OK)
         goto cleanup;
     ja = json_array();
     jc = json_array();
@@ -351,61 +360,78 @@ json_t *api_diag_result_build(api_t *a, api_fw_t *f, json_t *d, const json_t *pr
         json_object_set_new(o, "title", ltext(fw->comps[k].title));
         json_array_append_new(jc, o);
     }
-    json_array_foreach(json_object_get(d, "answers"), i, e) {
-        long bi = dla_diag_bank_find(&f->bank, json_string_value(json_object_get(e, "item")));
+    json_array_foreach(json_object_get(d, "answers"), i, e)
+    {
+        long bi =
+            dla_diag_bank_find(&f->bank, json_string_value(json_object_get(e, "item")));
         if (bi < 0)
             continue;
-        json_array_append_new(rev, json_pack("{s:s, s:s, s:b, s:o}", "item",
-                                             f->bank.items[bi].id, "competence",
-                                             f->bank.items[bi].comp_id, "correct",
-                                             json_is_true(json_object_get(e, "correct")),
-                                             "feedback", ltext(f->bank.items[bi].feedback)));
+        json_array_append_new(
+            rev, json_pack("{s:s, s:s, s:b, s:o}", "item", f->bank.items[bi].id,
+                           "competence", f->bank.items[bi].comp_id, "correct",
+                           json_is_true(json_object_get(e, "correct")), "feedback",
+                           ltext(f->bank.items[bi].feedback)));
+    }
+    /* the caveat about uncalibrated items only while most answered items are */
+    {
+        size_t cal = 0;
+        for (i = 0; i < r.n; i++)
+            cal += f->bank.items[r.idx[i]].calibrated != 0;
+        notice = 2 * cal > r.n ? "diag.result.notice_calibrated" : "diag.result.notice";
     }
     score = (dla_irt_level_pos(overall.theta) - 0.5) / 8.0;
     if (score < 0.0)
         score = 0.0;
     if (score > 1.0)
         score = 1.0;
-    res = json_pack("{s:O, s:O, s:O, s:i, s:{s:f, s:f, s:i, s:[i, i], s:f}, s:o, s:o, s:o, "
-                    "s:{s:s, s:s}}",
-                    "id", json_object_get(d, "id"), "framework", json_object_get(d, "framework"),
-                    "finished", json_object_get(d, "finished"), "answered", (int)r.n, "overall",
-                    "theta", r3(overall.theta), "se", r3(overall.se), "level", overall.level,
-                    "interval", overall.level_lo, overall.level_hi, "score", r3(score), "areas",
-                    ja, "competences", jc, "review", rev, "notice", "lt",
-                    dla_t("lt", "diag.result.notice"), "en", dla_t("en", "diag.result.notice"));
+    res = json_pack(
+        "{s:O, s:O, s:O, s:i, s:{s:f, s:f, s:i, s:[i, i], s:f}, s:o, s:o, s:o, "
+        "s:{s:s, s:s}}",
+        "id", json_object_get(d, "id"), "framework", json_object_get(d, "framework"),
+        "finished", json_object_get(d, "finished"), "answered", (int)r.n, "overall",
+        "theta", r3(overall.theta), "se", r3(overall.se), "level", overall.level,
+        "interval", overall.level_lo, overall.level_hi, "score", r3(score), "areas", ja,
+        "competences", jc, "review", rev, "notice", "lt", dla_t("lt", notice), "en",
+        dla_t("en", notice));
 cleanup:
     run_free(&r);
     return res;
 }
 
 /* Adds role targets and gaps from the current profile (in place). */
-static void result_targets(api_t *a, json_t *res, const json_t *profile)
+static void result_targets(api_t *a, dla_txn_t *t, const char *tenant, json_t *res,
+                           const json_t *profile)
 {
     const char *rid = json_string_value(json_object_get(profile, "role_id"));
-    json_t *role = rid ? api_role_find(a, rid) : NULL, *c;
+    json_t *role = rid ? api_role_get(a, t, tenant, rid) : NULL, *c;
     json_t *tg = json_object_get(role, "targets");
     size_t i;
 
     if (role == NULL ||
         strcmp(json_string_value(json_object_get(role, "framework")),
-               json_string_value(json_object_get(res, "framework"))) != 0)
+               json_string_value(json_object_get(res, "framework"))) != 0) {
+        json_decref(role);
         return;
+    }
     json_object_set_new(res, "role",
-                        json_pack("{s:O, s:O}", "id", json_object_get(role, "id"), "title",
-                                  json_object_get(role, "title")));
-    json_array_foreach(json_object_get(res, "competences"), i, c) {
-        json_t *t = json_object_get(tg, json_string_value(json_object_get(c, "id")));
-        json_int_t hi = json_integer_value(json_array_get(json_object_get(c, "interval"), 1));
-        json_int_t target = json_integer_value(t);
-        if (t == NULL)
+                        json_pack("{s:O, s:O}", "id", json_object_get(role, "id"),
+                                  "title", json_object_get(role, "title")));
+    json_array_foreach(json_object_get(res, "competences"), i, c)
+    {
+        json_t *tv = json_object_get(tg, json_string_value(json_object_get(c, "id")));
+        json_int_t hi =
+            json_integer_value(json_array_get(json_object_get(c, "interval"), 1));
+        json_int_t target = json_integer_value(tv);
+        if (tv == NULL)
             continue;
         json_object_set_new(c, "target", json_integer(target));
         json_object_set_new(c, "gap", json_integer(target > hi ? target - hi : 0));
     }
+    json_decref(role);
 }
 
-/* ---- statements ------------------------------------------------------------------------- */
+/* ---- statements
+ * ------------------------------------------------------------------------- */
 
 typedef struct pending_s {
     json_t *stmts; /* array */
@@ -419,24 +445,27 @@ static void emit_all(api_t *a, const dla_session_t *s, pending_t *p)
     json_t *st;
     dla_err_t err;
 
-    json_array_foreach(p->stmts, i, st) {
+    json_array_foreach(p->stmts, i, st)
+    {
         memset(&err, 0, sizeof(err));
-        if (dla_app_emit(a->app, s->tenant, st, NULL, &err) != DLA_OK && err.code != DLA_EEXIST &&
-            err.code != DLA_ECONFLICT)
+        if (dla_app_emit(a->app, s->tenant, st, NULL, &err) != DLA_OK &&
+            err.code != DLA_EEXIST && err.code != DLA_ECONFLICT)
             dla_log(DLA_LOG_WARN, "diagnostic: statement not recorded: %s", err.msg);
     }
     if (p->finished && a->app->grade != NULL) {
         memset(&err, 0, sizeof(err));
-        int rc = a->app->grade(a->app->grade_ctx, s, p->score, "DigComp diagnostic", &err);
+        int rc =
+            a->app->grade(a->app->grade_ctx, s, p->score, "DigComp diagnostic", &err);
         if (rc != DLA_OK && rc != DLA_ENOTFOUND)
             dla_log(DLA_LOG_WARN, "diagnostic: grade not sent: %s", err.msg);
     }
 }
 
-/* ---- routes ------------------------------------------------------------------------------- */
+/* ---- routes
+ * ------------------------------------------------------------------------------- */
 
-static void respond_state(api_t *a, dla_req_t *req, api_fw_t *f, const json_t *d, int status,
-                          int duplicate, const char *lang)
+static void respond_state(api_t *a, dla_req_t *req, api_fw_t *f, const json_t *d,
+                          int status, int duplicate, const char *lang)
 {
     diag_run_t r;
     json_t *o;
@@ -478,7 +507,8 @@ void api_route_diag_start(dla_req_t *req, void *ud)
         return;
     if (api_body(req, s.locale, &in) != DLA_OK)
         return;
-    json_object_foreach(in, key, v) {
+    json_object_foreach(in, key, v)
+    {
         if (strcmp(key, "framework") != 0 && strcmp(key, "language") != 0) {
             dla_resp_error(req, 400, "invalid", "%s \"%.40s\"",
                            dla_t(s.locale, "diag.err.unknown_key"), key);
@@ -513,7 +543,8 @@ void api_route_diag_start(dla_req_t *req, void *ud)
             aid[36] = 0;
             d = diag_read(a, t, aid);
             if (d != NULL && !diag_finished(d)) {
-                api_fw_t *af = api_fw_find(a, json_string_value(json_object_get(d, "framework")));
+                api_fw_t *af =
+                    api_fw_find(a, json_string_value(json_object_get(d, "framework")));
                 dla_txn_abort(t);
                 t = NULL;
                 if (af == NULL)
@@ -527,16 +558,17 @@ void api_route_diag_start(dla_req_t *req, void *ud)
     }
     if (api_uuid4(id) != DLA_OK || dla_random_bytes(&seed, sizeof(seed)) != DLA_OK)
         goto fail;
-    d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:[], s:n}", "id", id, "tenant",
-                  s.tenant, "user", s.user_id, "framework", f->fw->id, "lang", lang, "state",
-                  "in_progress", "created", (json_int_t)now, "updated", (json_int_t)now, "seed",
-                  (json_int_t)seed, "answers", "current");
+    d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:[], s:n}", "id", id,
+                  "tenant", s.tenant, "user", s.user_id, "framework", f->fw->id, "lang",
+                  lang, "state", "in_progress", "created", (json_int_t)now, "updated",
+                  (json_int_t)now, "seed", (json_int_t)seed, "answers", "current");
     if (d == NULL || run_build(a, f, d, &r) != DLA_OK)
         goto fail;
     if (run_next(a, t, f, &r, seed, &item) != DLA_OK)
         goto fail;
     json_object_set_new(d, "current", json_string(f->bank.items[item].id));
-    if (exp_inc(a, t, "\x01started") != DLA_OK || exp_inc(a, t, f->bank.items[item].id) != DLA_OK ||
+    if (exp_inc(a, t, "\x01started") != DLA_OK ||
+        exp_inc(a, t, f->bank.items[item].id) != DLA_OK ||
         diag_write(a, t, d) != DLA_OK ||
         dla_kv_put(t, a->db_active, ukey, ukl, id, 36, 0, NULL) != DLA_OK)
         goto fail;
@@ -594,7 +626,8 @@ void api_route_diag_list(dla_req_t *req, void *ud)
     if (dla_cursor_open(t, a->db_user, &c, NULL) == DLA_OK) {
         k.data = key;
         k.len = kl + 1;
-        for (op = DLA_SEEK_GE; dla_cursor_get(c, op, &k, &v) == DLA_OK; op = DLA_SEEK_NEXT) {
+        for (op = DLA_SEEK_GE; dla_cursor_get(c, op, &k, &v) == DLA_OK;
+             op = DLA_SEEK_NEXT) {
             char id[37];
             json_t *d;
             if (k.len != kl + 9 + 36 || memcmp(k.data, key, kl) != 0 ||
@@ -634,12 +667,46 @@ static json_t *load_owned(api_t *a, dla_req_t *req, const dla_session_t *s, api_
     d = diag_read(a, t, dla_req_param(req, "id"));
     dla_txn_abort(t);
     if (!diag_owned(d, s) ||
-        (*f = api_fw_find(a, json_string_value(json_object_get(d, "framework")))) == NULL) {
+        (*f = api_fw_find(a, json_string_value(json_object_get(d, "framework")))) ==
+            NULL) {
         json_decref(d);
         api_error(req, 404, "not_found", s->locale, "diag.err.not_found");
         return NULL;
     }
     return d;
+}
+
+/* Re-reads diagnostic `id` in a write transaction and gives it a new current item
+ * (or finishes nothing: returns NULL on any failure). New reference. */
+static json_t *repick(api_t *a, api_fw_t *f, const char *id)
+{
+    dla_txn_t *t = NULL;
+    json_t *d = NULL;
+    diag_run_t r;
+    size_t item;
+
+    memset(&r, 0, sizeof(r));
+    if (dla_txn_begin(a->app->store, 1, &t, NULL) != DLA_OK)
+        return NULL;
+    d = diag_read(a, t, id);
+    if (d == NULL || diag_finished(d) || run_build(a, f, d, &r) != DLA_OK ||
+        run_next(a, t, f, &r, (uint64_t)json_integer_value(json_object_get(d, "seed")),
+                 &item) != DLA_OK)
+        goto fail;
+    json_object_set_new(d, "current", json_string(f->bank.items[item].id));
+    if (exp_inc(a, t, f->bank.items[item].id) != DLA_OK || diag_write(a, t, d) != DLA_OK)
+        goto fail;
+    run_free(&r);
+    if (dla_txn_commit(t, NULL) != DLA_OK) {
+        json_decref(d);
+        return NULL;
+    }
+    return d;
+fail:
+    run_free(&r);
+    dla_txn_abort(t);
+    json_decref(d);
+    return NULL;
 }
 
 void api_route_diag_get(dla_req_t *req, void *ud)
@@ -653,6 +720,16 @@ void api_route_diag_get(dla_req_t *req, void *ud)
         return;
     if ((d = load_owned(a, req, &s, &f)) == NULL)
         return;
+    if (!diag_finished(d) &&
+        dla_diag_bank_find(&f->bank, json_string_value(json_object_get(d, "current"))) <
+            0) {
+        /* the current item left the bank (edited between restarts): choose another */
+        json_t *fresh = repick(a, f, json_string_value(json_object_get(d, "id")));
+        if (fresh != NULL) {
+            json_decref(d);
+            d = fresh;
+        }
+    }
     respond_state(a, req, f, d, 200, 0, s.locale);
     json_decref(d);
 }
@@ -677,10 +754,10 @@ void api_route_diag_result(dla_req_t *req, void *ud)
     res = json_deep_copy(json_object_get(d, "result"));
     if (dla_txn_begin(a->app->store, 0, &t, NULL) == DLA_OK) {
         prof = api_profile_read(a, t, s.tenant, s.user_id);
+        if (res != NULL && prof != NULL)
+            result_targets(a, t, s.tenant, res, prof);
         dla_txn_abort(t);
     }
-    if (res != NULL && prof != NULL)
-        result_targets(a, res, prof);
     json_decref(prof);
     json_decref(d);
     if (res == NULL) {
@@ -713,7 +790,8 @@ void api_route_diag_answer(dla_req_t *req, void *ud)
         return;
     if (api_body(req, s.locale, &in) != DLA_OK)
         return;
-    json_object_foreach(in, key, v) {
+    json_object_foreach(in, key, v)
+    {
         if (strcmp(key, "item") != 0 && strcmp(key, "answer") != 0) {
             dla_resp_error(req, 400, "invalid", "%s \"%.40s\"",
                            dla_t(s.locale, "diag.err.unknown_key"), key);
@@ -732,12 +810,14 @@ void api_route_diag_answer(dla_req_t *req, void *ud)
         goto fail;
     d = diag_read(a, t, dla_req_param(req, "id"));
     if (!diag_owned(d, &s) ||
-        (f = api_fw_find(a, json_string_value(json_object_get(d, "framework")))) == NULL) {
+        (f = api_fw_find(a, json_string_value(json_object_get(d, "framework")))) ==
+            NULL) {
         api_error(req, 404, "not_found", s.locale, "diag.err.not_found");
         goto cleanup;
     }
     ans = json_object_get(d, "answers");
-    json_array_foreach(ans, i, e) {
+    json_array_foreach(ans, i, e)
+    {
         if (strcmp(json_string_value(json_object_get(e, "item")), item_id) == 0) {
             dla_txn_abort(t);
             t = NULL;
@@ -769,21 +849,21 @@ void api_route_diag_answer(dla_req_t *req, void *ud)
     }
     correct = opt == it->key;
     api_stmt_id(json_string_value(json_object_get(d, "id")), it->id, sid);
-    json_array_append_new(ans, json_pack("{s:s, s:s, s:b, s:I, s:s}", "item", it->id, "answer",
-                                         answer, "correct", correct, "at",
+    json_array_append_new(ans, json_pack("{s:s, s:s, s:b, s:I, s:s}", "item", it->id,
+                                         "answer", answer, "correct", correct, "at",
                                          (json_int_t)dla_now(), "sid", sid));
     json_object_set_new(d, "updated", json_integer(dla_now()));
     if (run_build(a, f, d, &r) != DLA_OK)
         goto fail;
     p.stmts = json_array();
     dla_cat_estimate(r.cat, mean, sd, NULL, NULL);
-    json_array_append_new(p.stmts,
-                          api_stmt_answer(a, ident.issuer[0] ? ident.issuer : a->app->base_url,
-                                          s.user_id, d, it, answer, correct, mean[it->area],
-                                          sd[it->area], sid));
+    json_array_append_new(
+        p.stmts,
+        api_stmt_answer(a, ident.issuer[0] ? ident.issuer : a->app->base_url, s.user_id,
+                        d, it, answer, correct, mean[it->area], sd[it->area], sid));
     if (!dla_cat_done(r.cat) &&
-        run_next(a, t, f, &r, (uint64_t)json_integer_value(json_object_get(d, "seed")), &next) ==
-            DLA_OK) {
+        run_next(a, t, f, &r, (uint64_t)json_integer_value(json_object_get(d, "seed")),
+                 &next) == DLA_OK) {
         json_object_set_new(d, "current", json_string(f->bank.items[next].id));
         if (exp_inc(a, t, f->bank.items[next].id) != DLA_OK)
             goto fail;
@@ -800,11 +880,12 @@ void api_route_diag_answer(dla_req_t *req, void *ud)
             goto fail;
         json_object_set(d, "result", res);
         p.finished = 1;
-        p.score = json_real_value(json_object_get(json_object_get(res, "overall"), "score"));
+        p.score =
+            json_real_value(json_object_get(json_object_get(res, "overall"), "score"));
         api_stmt_id(json_string_value(json_object_get(d, "id")), "#result", sid);
-        json_array_append_new(p.stmts,
-                              api_stmt_result(a, ident.issuer[0] ? ident.issuer : a->app->base_url,
-                                              s.user_id, d, res, sid));
+        json_array_append_new(
+            p.stmts, api_stmt_result(a, ident.issuer[0] ? ident.issuer : a->app->base_url,
+                                     s.user_id, d, res, sid));
         json_decref(res);
         dla_kv_del(t, a->db_active, ukey, ukl, NULL, 0);
     }

@@ -26,19 +26,28 @@ typedef struct api_s {
     int def_fw;
     json_t *roles; /* array of validated role profiles */
     dla_cat_opts_t cat;
-    dla_db_t db_profile, db_diag, db_active, db_user, db_exposure, db_cal, db_items;
+    dla_db_t db_profile, db_diag, db_active, db_user, db_exposure, db_cal, db_items, db_roles;
 } api_t;
 
 /* ---- api_main.c ---- */
 /* Framework by id (NULL when unknown). */
 api_fw_t *api_fw_find(api_t *a, const char *id);
-/* Role profile by id (borrowed, NULL when unknown). */
+/* Shipped role profile by id (borrowed, NULL when unknown). */
 json_t *api_role_find(api_t *a, const char *id);
+/* Validates a role profile document (strict; messages name `file`). */
+int api_role_check(api_t *a, const char *file, const json_t *doc, dla_err_t *err);
+/* The tenant's role profile `id` (stored ones first, then shipped): a new
+ * reference, or NULL. `t` is a read transaction (may be NULL: shipped only). */
+json_t *api_role_get(api_t *a, dla_txn_t *t, const char *tenant, const char *id);
+/* Shipped profiles overlaid with the tenant's: a new array. */
+json_t *api_roles_list(api_t *a, dla_txn_t *t, const char *tenant);
 /* Error response with a message from the i18n catalog key `key` in `lang`. */
-void api_error(dla_req_t *req, int status, const char *code, const char *lang, const char *key);
+void api_error(dla_req_t *req, int status, const char *code, const char *lang,
+               const char *key);
 /* Sends `body` (stolen) as compact JSON with 12 significant digits for reals. */
 void api_json(dla_req_t *req, int status, json_t *body);
-/* Parses the request body as a JSON object (DLA_OK) or answers 400 and returns DLA_EINVAL. */
+/* Parses the request body as a JSON object (DLA_OK) or answers 400 and returns
+ * DLA_EINVAL. */
 int api_body(dla_req_t *req, const char *lang, json_t **out);
 /* Loads frameworks, banks (with stored items and calibrations) and roles. */
 int api_load(api_t *a, dla_err_t *err);
@@ -55,19 +64,20 @@ void api_route_diag_result(dla_req_t *req, void *ud);
 /* Active and last finished diagnostic ids of a user into the buffers ("" if none). */
 void api_diag_summary(api_t *a, const char *tenant, const char *user, char active[40],
                       char last[40]);
-/* Builds the result JSON from stored answers (used when finishing). Returns a new object. */
+/* Builds the result JSON from stored answers (used when finishing). Returns a new object.
+ */
 json_t *api_diag_result_build(api_t *a, api_fw_t *f, json_t *diag, const json_t *profile);
 /* Reads the profile of a user (new reference, or NULL when none). */
 json_t *api_profile_read(api_t *a, dla_txn_t *t, const char *tenant, const char *user);
 
 /* ---- api_xapi.c ---- */
 /* Statement for one answer (new object). */
-json_t *api_stmt_answer(api_t *a, const char *issuer, const char *user, const json_t *diag,
-                        const dla_diag_item_t *it, const char *answer, int correct,
-                        double theta, double se, const char *sid);
+json_t *api_stmt_answer(api_t *a, const char *issuer, const char *user,
+                        const json_t *diag, const dla_diag_item_t *it, const char *answer,
+                        int correct, double theta, double se, const char *sid);
 /* Statement for the result (new object). */
-json_t *api_stmt_result(api_t *a, const char *issuer, const char *user, const json_t *diag,
-                        const json_t *result, const char *sid);
+json_t *api_stmt_result(api_t *a, const char *issuer, const char *user,
+                        const json_t *diag, const json_t *result, const char *sid);
 /* Name-based statement id from the diagnostic id and a suffix into out[37]. */
 void api_stmt_id(const char *diag_id, const char *suffix, char out[37]);
 /* A random UUID v4 into out[37]. */

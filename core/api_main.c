@@ -13,7 +13,8 @@
 
 /* ---- helpers -------------------------------------------------------------------- */
 
-void api_error(dla_req_t *req, int status, const char *code, const char *lang, const char *key)
+void api_error(dla_req_t *req, int status, const char *code, const char *lang,
+               const char *key)
 {
     dla_resp_error(req, status, code, "%s", dla_t(lang, key));
 }
@@ -66,9 +67,9 @@ json_t *api_role_find(api_t *a, const char *id)
     size_t i;
     json_t *r;
 
-    json_array_foreach(a->roles, i, r)
-        if (strcmp(json_string_value(json_object_get(r, "id")), id) == 0)
-            return r;
+    json_array_foreach(a->roles, i,
+                       r) if (strcmp(json_string_value(json_object_get(r, "id")), id) ==
+                              0) return r;
     return NULL;
 }
 
@@ -120,52 +121,118 @@ static void free_names(char **names, size_t n)
 
 /* ---- loading ---------------------------------------------------------------------- */
 
-static int api_load_role(api_t *a, const char *path, dla_err_t *err)
+int api_role_check(api_t *a, const char *file, const json_t *doc, dla_err_t *err)
 {
-    static const char *const keys[] = {"id", "framework", "title", "description", "targets",
-                                       NULL};
-    const char *file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    static const char *const keys[] = {"id",          "framework", "title",
+                                       "description", "targets",   NULL};
     const char *id, *fwid, *txt[DLA_LANGS];
-    json_t *doc = NULL, *targets, *v;
+    json_t *targets, *v;
     api_fw_t *f;
     const char *k;
     int rc;
 
-    if ((rc = dj_load_file(path, 1u << 20, &doc, err)) != DLA_OK)
-        return rc;
     if ((rc = dj_keys(file, "role", doc, keys, err)) != DLA_OK ||
         (rc = dj_str(file, "role", doc, "id", 1, 63, &id, err)) != DLA_OK ||
         (rc = dj_str(file, "role", doc, "framework", 1, 63, &fwid, err)) != DLA_OK ||
         (rc = dj_ltext(file, "role", doc, "title", 1, 200, txt, err)) != DLA_OK ||
         (rc = dj_ltext(file, "role", doc, "description", 1, 2000, txt, err)) != DLA_OK)
-        goto cleanup;
-    if (!dj_ident(id, 63) || api_role_find(a, id) != NULL) {
-        rc = dla_err_set(err, DLA_EINVAL, "%s: role: bad or duplicate id \"%s\"", file, id);
-        goto cleanup;
-    }
-    if ((f = api_fw_find(a, fwid)) == NULL) {
-        rc = dla_err_set(err, DLA_EINVAL, "%s: role %s: unknown framework \"%s\"", file, id, fwid);
-        goto cleanup;
-    }
+        return rc;
+    if (!dj_ident(id, 63))
+        return dla_err_set(err, DLA_EINVAL, "%s: role: bad id \"%s\"", file, id);
+    if ((f = api_fw_find(a, fwid)) == NULL)
+        return dla_err_set(err, DLA_EINVAL, "%s: role %s: unknown framework \"%s\"", file,
+                           id, fwid);
     targets = json_object_get(doc, "targets");
-    if (!json_is_object(targets) || (int)json_object_size(targets) != f->fw->n_comps) {
-        rc = dla_err_set(err, DLA_EINVAL, "%s: role %s: \"targets\" must give a level for each of the %d competences",
-                         file, id, f->fw->n_comps);
-        goto cleanup;
-    }
-    json_object_foreach(targets, k, v) {
+    if (!json_is_object(targets) || (int)json_object_size(targets) != f->fw->n_comps)
+        return dla_err_set(
+            err, DLA_EINVAL,
+            "%s: role %s: \"targets\" must give a level for each of the %d competences",
+            file, id, f->fw->n_comps);
+    json_object_foreach((json_t *)targets, k, v)
+    {
         if (dla_framework_comp(f->fw, k) < 0 || !json_is_integer(v) ||
-            json_integer_value(v) < 1 || json_integer_value(v) > 8) {
-            rc = dla_err_set(err, DLA_EINVAL, "%s: role %s: target \"%.15s\" must be a known competence with a level 1..8",
-                             file, id, k);
-            goto cleanup;
-        }
+            json_integer_value(v) < 1 || json_integer_value(v) > 8)
+            return dla_err_set(err, DLA_EINVAL,
+                               "%s: role %s: target \"%.15s\" must be a known competence "
+                               "with a level 1..8",
+                               file, id, k);
+    }
+    return DLA_OK;
+}
+
+static int api_load_role(api_t *a, const char *path, dla_err_t *err)
+{
+    const char *file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    json_t *doc = NULL;
+    int rc;
+
+    if ((rc = dj_load_file(path, 1u << 20, &doc, err)) != DLA_OK)
+        return rc;
+    if ((rc = api_role_check(a, file, doc, err)) != DLA_OK)
+        goto cleanup;
+    if (api_role_find(a, json_string_value(json_object_get(doc, "id"))) != NULL) {
+        rc = dla_err_set(err, DLA_EINVAL, "%s: role: duplicate id", file);
+        goto cleanup;
     }
     if (json_array_append(a->roles, doc) != 0)
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
 cleanup:
     json_decref(doc);
     return rc;
+}
+
+/* ---- tenant role profiles (store "diag_roles", key tenant NUL id) ---------------- */
+
+json_t *api_role_get(api_t *a, dla_txn_t *t, const char *tenant, const char *id)
+{
+    char key[160];
+    size_t kl = (size_t)snprintf(key, sizeof(key), "%s%c%s", tenant, 0, id);
+    dla_val_t v;
+    json_t *r;
+
+    if (t != NULL && kl < sizeof(key) &&
+        dla_kv_get(t, a->db_roles, key, kl, &v) == DLA_OK) {
+        json_error_t je;
+        if ((r = json_loadb(v.data, v.len, 0, &je)) != NULL)
+            return r;
+    }
+    r = api_role_find(a, id);
+    return r ? json_deep_copy(r) : NULL;
+}
+
+json_t *api_roles_list(api_t *a, dla_txn_t *t, const char *tenant)
+{
+    json_t *arr = json_deep_copy(a->roles);
+    dla_cursor_t *c = NULL;
+    char key[80];
+    size_t kl = (size_t)snprintf(key, sizeof(key), "%s", tenant) + 1;
+    dla_val_t k, v;
+    int op;
+
+    if (arr == NULL || t == NULL || dla_cursor_open(t, a->db_roles, &c, NULL) != DLA_OK)
+        return arr;
+    k.data = key;
+    k.len = kl;
+    for (op = DLA_SEEK_GE; dla_cursor_get(c, op, &k, &v) == DLA_OK; op = DLA_SEEK_NEXT) {
+        json_error_t je;
+        json_t *r, *e;
+        size_t i;
+        if (k.len <= kl || memcmp(k.data, key, kl) != 0)
+            break;
+        if ((r = json_loadb(v.data, v.len, 0, &je)) == NULL)
+            continue;
+        /* a tenant profile replaces a shipped one with the same id */
+        json_array_foreach(arr, i, e)
+        {
+            if (json_equal(json_object_get(e, "id"), json_object_get(r, "id"))) {
+                json_array_remove(arr, i);
+                break;
+            }
+        }
+        json_array_append_new(arr, r);
+    }
+    dla_cursor_close(c);
+    return arr;
 }
 
 static int api_load_bank(api_t *a, api_fw_t *f, dla_err_t *err)
@@ -236,13 +303,20 @@ int api_open_dbs(api_t *a, dla_err_t *err)
     dla_store_t *s = a->app->store;
     int rc;
 
-    if ((rc = dla_store_db(s, "diag_profile", DLA_DB_CREATE, &a->db_profile, err)) != DLA_OK ||
+    if ((rc = dla_store_db(s, "diag_profile", DLA_DB_CREATE, &a->db_profile, err)) !=
+            DLA_OK ||
         (rc = dla_store_db(s, "diag_run", DLA_DB_CREATE, &a->db_diag, err)) != DLA_OK ||
-        (rc = dla_store_db(s, "diag_active", DLA_DB_CREATE, &a->db_active, err)) != DLA_OK ||
-        (rc = dla_store_db(s, "diag_by_user", DLA_DB_CREATE, &a->db_user, err)) != DLA_OK ||
-        (rc = dla_store_db(s, "diag_exposure", DLA_DB_CREATE, &a->db_exposure, err)) != DLA_OK ||
-        (rc = dla_store_db(s, "diag_calibration", DLA_DB_CREATE, &a->db_cal, err)) != DLA_OK ||
-        (rc = dla_store_db(s, "diag_items", DLA_DB_CREATE, &a->db_items, err)) != DLA_OK)
+        (rc = dla_store_db(s, "diag_active", DLA_DB_CREATE, &a->db_active, err)) !=
+            DLA_OK ||
+        (rc = dla_store_db(s, "diag_by_user", DLA_DB_CREATE, &a->db_user, err)) !=
+            DLA_OK ||
+        (rc = dla_store_db(s, "diag_exposure", DLA_DB_CREATE, &a->db_exposure, err)) !=
+            DLA_OK ||
+        (rc = dla_store_db(s, "diag_calibration", DLA_DB_CREATE, &a->db_cal, err)) !=
+            DLA_OK ||
+        (rc = dla_store_db(s, "diag_items", DLA_DB_CREATE, &a->db_items, err)) !=
+            DLA_OK ||
+        (rc = dla_store_db(s, "diag_roles", DLA_DB_CREATE, &a->db_roles, err)) != DLA_OK)
         return rc;
     return DLA_OK;
 }
@@ -257,12 +331,10 @@ int api_load(api_t *a, dla_err_t *err)
 
     dla_cat_opts_default(&a->cat);
     if (sec != NULL) {
-        static const dla_cfg_field_t fields[] = {{"default_framework", DLA_CFG_STRING, 0},
-                                                 {"max_items", DLA_CFG_INT, 0},
-                                                 {"se_stop", DLA_CFG_NUMBER, 0},
-                                                 {"rho", DLA_CFG_NUMBER, 0},
-                                                 {"max_exposure", DLA_CFG_NUMBER, 0},
-                                                 {NULL, 0, 0}};
+        static const dla_cfg_field_t fields[] = {
+            {"default_framework", DLA_CFG_STRING, 0}, {"max_items", DLA_CFG_INT, 0},
+            {"se_stop", DLA_CFG_NUMBER, 0},           {"rho", DLA_CFG_NUMBER, 0},
+            {"max_exposure", DLA_CFG_NUMBER, 0},      {NULL, 0, 0}};
         json_t *v;
         if ((rc = dla_config_check(a->app->cfg, "api", sec, fields, err)) != DLA_OK)
             return rc;
@@ -278,8 +350,9 @@ int api_load(api_t *a, dla_err_t *err)
             a->cat.max_exposure = json_number_value(v);
         if (a->cat.max_items < 21 || a->cat.max_items > 200 || !(a->cat.se_stop > 0.05) ||
             !(a->cat.rho >= 0.0 && a->cat.rho < 0.95) || !(a->cat.max_exposure >= 0.0))
-            return dla_config_error(a->app->cfg, "api", err, DLA_ECONFIG,
-                                    "api: max_items 21..200, se_stop > 0.05, rho 0..0.95");
+            return dla_config_error(
+                a->app->cfg, "api", err, DLA_ECONFIG,
+                "api: max_items 21..200, se_stop > 0.05, rho 0..0.95");
     }
     if ((a->roles = json_array()) == NULL)
         return dla_err_set(err, DLA_ENOMEM, "out of memory");
@@ -297,7 +370,8 @@ int api_load(api_t *a, dla_err_t *err)
         rc = dla_framework_load(names[i], &a->fws[a->n_fws].fw, err);
         if (rc == DLA_OK) {
             if (api_fw_find(a, a->fws[a->n_fws].fw->id) != NULL) {
-                rc = dla_err_set(err, DLA_ECONFIG, "%s: duplicate framework id", names[i]);
+                rc =
+                    dla_err_set(err, DLA_ECONFIG, "%s: duplicate framework id", names[i]);
                 dla_framework_free(a->fws[a->n_fws].fw);
                 break;
             }
@@ -337,7 +411,8 @@ void api_unload(api_t *a)
     a->roles = NULL;
 }
 
-/* ---- session ------------------------------------------------------------------------ */
+/* ---- session ------------------------------------------------------------------------
+ */
 
 int dla_api_session(dla_req_t *req, dla_app_t *app, dla_session_t *out)
 {
@@ -356,7 +431,8 @@ int dla_api_session(dla_req_t *req, dla_app_t *app, dla_session_t *out)
     return DLA_OK;
 }
 
-/* ---- /me ------------------------------------------------------------------------------ */
+/* ---- /me ------------------------------------------------------------------------------
+ */
 
 static void route_me(dla_req_t *req, void *ud)
 {
@@ -384,13 +460,13 @@ static void route_me(dla_req_t *req, void *ud)
         dla_txn_abort(t);
     }
     api_diag_summary(a, s.tenant, s.user_id, active, last);
-    o = json_pack("{s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:s, s:{s:b}, s:{s:o, s:o}}", "user", "id",
-                  s.user_id, "name", id.name, "tenant", "id", s.tenant, "name",
+    o = json_pack("{s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:s, s:{s:b}, s:{s:o, s:o}}", "user",
+                  "id", s.user_id, "name", id.name, "tenant", "id", s.tenant, "name",
                   tn.name[0] ? tn.name : s.tenant, "roles", rl, "locale",
                   dla_i18n_lang(s.locale), "profile", "complete",
                   prof != NULL && json_object_get(prof, "updated") != NULL, "diagnostic",
-                  "active", active[0] ? json_string(active) : json_null(), "last_finished",
-                  last[0] ? json_string(last) : json_null());
+                  "active", active[0] ? json_string(active) : json_null(),
+                  "last_finished", last[0] ? json_string(last) : json_null());
     json_decref(prof);
     if (o == NULL) {
         api_error(req, 500, "internal", s.locale, "diag.err.internal");
@@ -399,7 +475,8 @@ static void route_me(dla_req_t *req, void *ud)
     api_json(req, 200, o);
 }
 
-/* ---- /profile ----------------------------------------------------------------------- */
+/* ---- /profile -----------------------------------------------------------------------
+ */
 
 static void profile_key(const char *tenant, const char *user, char *buf, size_t cap,
                         size_t *len)
@@ -420,19 +497,26 @@ json_t *api_profile_read(api_t *a, dla_txn_t *t, const char *tenant, const char 
     return json_loadb(v.data, v.len, 0, &je);
 }
 
-static json_t *profile_view(api_t *a, json_t *p)
+static json_t *profile_view(api_t *a, const char *tenant, json_t *p)
 {
-    json_t *o = p ? json_deep_copy(p) : json_pack("{s:n, s:n, s:[], s:n}", "role_id",
-                                                   "role_text", "objectives", "updated");
+    json_t *o = p ? json_deep_copy(p)
+                  : json_pack("{s:n, s:n, s:[], s:n}", "role_id", "role_text",
+                              "objectives", "updated");
     const char *rid = json_string_value(json_object_get(o, "role_id"));
-    json_t *r = rid ? api_role_find(a, rid) : NULL;
+    dla_txn_t *t = NULL;
+    json_t *r = NULL;
 
     if (o == NULL)
         return NULL;
+    if (rid != NULL && dla_txn_begin(a->app->store, 0, &t, NULL) == DLA_OK) {
+        r = api_role_get(a, t, tenant, rid);
+        dla_txn_abort(t);
+    }
     json_object_set_new(o, "role",
-                        r ? json_pack("{s:O, s:O}", "id", json_object_get(r, "id"), "title",
-                                      json_object_get(r, "title"))
+                        r ? json_pack("{s:O, s:O}", "id", json_object_get(r, "id"),
+                                      "title", json_object_get(r, "title"))
                           : json_null());
+    json_decref(r);
     json_object_set_new(o, "framework", json_string(a->fws[a->def_fw].fw->id));
     return o;
 }
@@ -452,7 +536,7 @@ static void route_profile_get(dla_req_t *req, void *ud)
     }
     p = api_profile_read(a, t, s.tenant, s.user_id);
     dla_txn_abort(t);
-    o = profile_view(a, p);
+    o = profile_view(a, s.tenant, p);
     json_decref(p);
     if (o == NULL) {
         api_error(req, 500, "internal", s.locale, "diag.err.internal");
@@ -461,8 +545,35 @@ static void route_profile_get(dla_req_t *req, void *ud)
     api_json(req, 200, o);
 }
 
+/* 1 if the JSON string has no NUL and no control characters (newlines allowed
+ * when `multiline`). */
+static int plain_text(const json_t *s, int multiline)
+{
+    const unsigned char *p = (const unsigned char *)json_string_value(s);
+    size_t i, n = json_string_length(s);
+
+    for (i = 0; i < n; i++)
+        if (p[i] < 0x20 ? !(multiline && p[i] == '\n') : p[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int role_exists(api_t *a, const char *tenant, const json_t *rid)
+{
+    dla_txn_t *t = NULL;
+    json_t *r = NULL;
+
+    if (!json_is_string(rid) || dla_txn_begin(a->app->store, 0, &t, NULL) != DLA_OK)
+        return 0;
+    r = api_role_get(a, t, tenant, json_string_value(rid));
+    dla_txn_abort(t);
+    json_decref(r);
+    return r != NULL;
+}
+
 /* Validates a PUT body into a stored profile; on error answers 400. */
-static json_t *profile_validate(api_t *a, dla_req_t *req, const char *lang, json_t *in)
+static json_t *profile_validate(api_t *a, dla_req_t *req, const char *tenant,
+                                const char *lang, json_t *in)
 {
     static const char *const keys[] = {"role_id", "role_text", "objectives", NULL};
     const dla_framework_t *fw = a->fws[a->def_fw].fw;
@@ -473,27 +584,29 @@ static json_t *profile_validate(api_t *a, dla_req_t *req, const char *lang, json
     json_t *v;
     size_t i;
 
-    json_object_foreach(in, key, v) {
+    json_object_foreach(in, key, v)
+    {
         const char *const *k;
         int ok = 0;
         (void)v;
         for (k = keys; *k; k++)
             ok |= strcmp(*k, key) == 0;
         if (!ok) {
-            dla_resp_error(req, 400, "invalid", "%s \"%.40s\"", dla_t(lang, "diag.err.unknown_key"),
-                           key);
+            dla_resp_error(req, 400, "invalid", "%s \"%.40s\"",
+                           dla_t(lang, "diag.err.unknown_key"), key);
             return NULL;
         }
     }
-    if (rid != NULL && !json_is_null(rid) &&
-        (!json_is_string(rid) || api_role_find(a, json_string_value(rid)) == NULL)) {
-        dla_resp_error(req, 400, "invalid", "role_id: %s", dla_t(lang, "diag.err.unknown_role"));
+    if (rid != NULL && !json_is_null(rid) && !role_exists(a, tenant, rid)) {
+        dla_resp_error(req, 400, "invalid", "role_id: %s",
+                       dla_t(lang, "diag.err.unknown_role"));
         return NULL;
     }
     if (rtx != NULL && !json_is_null(rtx) &&
-        (!json_is_string(rtx) || json_string_length(rtx) < 1 || json_string_length(rtx) > 200 ||
-         strpbrk(json_string_value(rtx), "\r\t\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c") != NULL)) {
-        dla_resp_error(req, 400, "invalid", "role_text: %s", dla_t(lang, "diag.err.role_text"));
+        (!json_is_string(rtx) || json_string_length(rtx) < 1 ||
+         json_string_length(rtx) > 200 || !plain_text(rtx, 0))) {
+        dla_resp_error(req, 400, "invalid", "role_text: %s",
+                       dla_t(lang, "diag.err.role_text"));
         return NULL;
     }
     if (rid != NULL && !json_is_null(rid) && rtx != NULL && !json_is_null(rtx)) {
@@ -502,36 +615,41 @@ static json_t *profile_validate(api_t *a, dla_req_t *req, const char *lang, json
     }
     if (obj != NULL && !json_is_null(obj) &&
         (!json_is_array(obj) || json_array_size(obj) > (size_t)fw->n_comps)) {
-        dla_resp_error(req, 400, "invalid", "objectives: %s", dla_t(lang, "diag.err.objectives"));
+        dla_resp_error(req, 400, "invalid", "objectives: %s",
+                       dla_t(lang, "diag.err.objectives"));
         return NULL;
     }
     memset(seen, 0, sizeof(seen));
     out_obj = json_array();
     if (out_obj == NULL)
         return NULL;
-    json_array_foreach(obj, i, e) {
+    json_array_foreach(obj, i, e)
+    {
         json_t *c = json_object_get(e, "competence"), *r = json_object_get(e, "reason");
         int ci = json_is_string(c) ? dla_framework_comp(fw, json_string_value(c)) : -1;
-        if (!json_is_object(e) || json_object_size(e) > 2 - (r == NULL) || ci < 0 || seen[ci]) {
+        if (!json_is_object(e) || json_object_size(e) > 2 - (r == NULL) || ci < 0 ||
+            seen[ci]) {
             dla_resp_error(req, 400, "invalid", "objectives[%zu].competence: %s", i,
                            dla_t(lang, "diag.err.competence"));
             json_decref(out_obj);
             return NULL;
         }
-        if (r != NULL && (!json_is_string(r) || json_string_length(r) > 500)) {
+        if (r != NULL &&
+            (!json_is_string(r) || json_string_length(r) > 500 || !plain_text(r, 1))) {
             dla_resp_error(req, 400, "invalid", "objectives[%zu].reason: %s", i,
                            dla_t(lang, "diag.err.reason"));
             json_decref(out_obj);
             return NULL;
         }
         seen[ci] = 1;
-        json_array_append_new(out_obj, json_pack("{s:s, s:s}", "competence", fw->comps[ci].id,
-                                                 "reason", r ? json_string_value(r) : ""));
+        json_array_append_new(out_obj,
+                              json_pack("{s:s, s:s}", "competence", fw->comps[ci].id,
+                                        "reason", r ? json_string_value(r) : ""));
     }
     return json_pack("{s:O, s:O, s:o, s:I}", "role_id",
                      rid && json_is_string(rid) ? rid : json_null(), "role_text",
-                     rtx && json_is_string(rtx) ? rtx : json_null(), "objectives", out_obj,
-                     "updated", (json_int_t)dla_now());
+                     rtx && json_is_string(rtx) ? rtx : json_null(), "objectives",
+                     out_obj, "updated", (json_int_t)dla_now());
 }
 
 static void route_profile_put(dla_req_t *req, void *ud)
@@ -547,7 +665,7 @@ static void route_profile_put(dla_req_t *req, void *ud)
         return;
     if (api_body(req, s.locale, &in) != DLA_OK)
         return;
-    p = profile_validate(a, req, s.locale, in);
+    p = profile_validate(a, req, s.tenant, s.locale, in);
     if (p == NULL) {
         if (!dla_resp_done(req))
             api_error(req, 500, "internal", s.locale, "diag.err.internal");
@@ -563,7 +681,7 @@ static void route_profile_put(dla_req_t *req, void *ud)
         api_error(req, 500, "internal", s.locale, "diag.err.internal");
         goto cleanup;
     }
-    o = profile_view(a, p);
+    o = profile_view(a, s.tenant, p);
     if (o == NULL)
         api_error(req, 500, "internal", s.locale, "diag.err.internal");
     else
@@ -574,7 +692,8 @@ cleanup:
     json_decref(p);
 }
 
-/* ---- /frameworks, /roles ------------------------------------------------------------- */
+/* ---- /frameworks, /roles -------------------------------------------------------------
+ */
 
 static void route_frameworks(dla_req_t *req, void *ud)
 {
@@ -588,8 +707,8 @@ static void route_frameworks(dla_req_t *req, void *ud)
     arr = json_array();
     for (i = 0; i < a->n_fws; i++)
         json_array_append_new(
-            arr, json_pack("{s:s, s:{s:s, s:s}, s:b, s:i}", "id", a->fws[i].fw->id, "title",
-                           "lt", a->fws[i].fw->title[DLA_LANG_LT], "en",
+            arr, json_pack("{s:s, s:{s:s, s:s}, s:b, s:i}", "id", a->fws[i].fw->id,
+                           "title", "lt", a->fws[i].fw->title[DLA_LANG_LT], "en",
                            a->fws[i].fw->title[DLA_LANG_EN], "default", i == a->def_fw,
                            "items", (int)a->fws[i].bank.n_items));
     api_json(req, 200, json_pack("{s:o}", "frameworks", arr));
@@ -619,10 +738,21 @@ static void route_roles(dla_req_t *req, void *ud)
 
     if (dla_api_session(req, a->app, &s) != DLA_OK)
         return;
-    api_json(req, 200, json_pack("{s:O}", "roles", a->roles));
+    dla_txn_t *t = NULL;
+    json_t *arr;
+
+    /* copies: shared documents are never serialised concurrently */
+    if (dla_txn_begin(a->app->store, 0, &t, NULL) != DLA_OK) {
+        api_error(req, 500, "internal", s.locale, "diag.err.internal");
+        return;
+    }
+    arr = api_roles_list(a, t, s.tenant);
+    dla_txn_abort(t);
+    api_json(req, 200, json_pack("{s:o}", "roles", arr));
 }
 
-/* ---- module ---------------------------------------------------------------------------- */
+/* ---- module
+ * ---------------------------------------------------------------------------- */
 
 int dla_api_init(dla_app_t *app, dla_err_t *err)
 {
@@ -653,8 +783,8 @@ int dla_api_init(dla_app_t *app, dla_err_t *err)
     if ((rc = api_open_dbs(a, err)) != DLA_OK || (rc = api_load(a, err)) != DLA_OK)
         goto fail;
     for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        rc = dla_router_add(app->router, routes[i].method, routes[i].path, routes[i].fn, a,
-                            API_MAX_BODY, err);
+        rc = dla_router_add(app->router, routes[i].method, routes[i].path, routes[i].fn,
+                            a, API_MAX_BODY, err);
         if (rc != DLA_OK)
             goto fail;
     }

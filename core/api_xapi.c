@@ -43,9 +43,10 @@ void api_stmt_id(const char *diag_id, const char *suffix, char out[37])
     snprintf(buf, sizeof(buf), "dla-diagnostic:%s:%s", diag_id, suffix);
     dla_sha256_hex(buf, strlen(buf), hex);
     for (i = 0; i < 16; i++) {
-        unsigned hi = (unsigned)(hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10);
-        unsigned lo =
-            (unsigned)(hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' : hex[2 * i + 1] - 'a' + 10);
+        unsigned hi =
+            (unsigned)(hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10);
+        unsigned lo = (unsigned)(hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0'
+                                                       : hex[2 * i + 1] - 'a' + 10);
         b[i] = (unsigned char)(hi << 4 | lo);
     }
     /* name-based layout (version 5 bits, RFC 4122 variant), SHA-256 truncated */
@@ -65,13 +66,13 @@ static void iso_now(char out[32])
 
 static json_t *actor(const char *issuer, const char *user)
 {
-    return json_pack("{s:s, s:{s:s, s:s}}", "objectType", "Agent", "account", "homePage", issuer,
-                     "name", user);
+    return json_pack("{s:s, s:{s:s, s:s}}", "objectType", "Agent", "account", "homePage",
+                     issuer, "name", user);
 }
 
-json_t *api_stmt_answer(api_t *a, const char *issuer, const char *user, const json_t *diag,
-                        const dla_diag_item_t *it, const char *answer, int correct,
-                        double theta, double se, const char *sid)
+json_t *api_stmt_answer(api_t *a, const char *issuer, const char *user,
+                        const json_t *diag, const dla_diag_item_t *it, const char *answer,
+                        int correct, double theta, double se, const char *sid)
 {
     const char *fw = json_string_value(json_object_get(diag, "framework"));
     const char *base = a->app->base_url ? a->app->base_url : "http://localhost";
@@ -87,19 +88,20 @@ json_t *api_stmt_answer(api_t *a, const char *issuer, const char *user, const js
         "s:{s:b, s:s, s:{s:f, s:f, s:i}}, "
         "s:{s:O, s:s, s:{s:[{s:s}]}, s:{s:{s:s, s:s, s:s}}}, s:s}",
         "id", sid, "actor", actor(issuer, user), "verb", "id",
-        "http://adlnet.gov/expapi/verbs/answered", "display", "en-US", "answered", "lt-LT",
-        "atsakė", "object", "objectType", "Activity", "id", obj, "definition", "type",
-        "http://adlnet.gov/expapi/activities/cmi.interaction", "interactionType", "choice",
-        "name", "en-US", it->id, "lt-LT", it->id, "result", "success", correct, "response",
-        answer, "extensions", API_NS "ability", theta, API_NS "se", se, API_NS "level",
-        dla_irt_level_of(theta), "context", "registration", json_object_get(diag, "id"),
-        "language", json_string_value(json_object_get(diag, "lang")), "contextActivities",
-        "parent", "id", parent, "extensions", API_NS "competence", "framework", fw, "id",
+        "http://adlnet.gov/expapi/verbs/answered", "display", "en-US", "answered",
+        "lt-LT", "atsakė", "object", "objectType", "Activity", "id", obj, "definition",
+        "type", "http://adlnet.gov/expapi/activities/cmi.interaction", "interactionType",
+        "choice", "name", "en-US", it->id, "lt-LT", it->id, "result", "success", correct,
+        "response", answer, "extensions", API_NS "ability", theta, API_NS "se", se,
+        API_NS "level", dla_irt_level_of(theta), "context", "registration",
+        json_object_get(diag, "id"), "language",
+        json_string_value(json_object_get(diag, "lang")), "contextActivities", "parent",
+        "id", parent, "extensions", API_NS "competence", "framework", fw, "id",
         it->comp_id, "area", f ? f->fw->areas[it->area].id : "", "timestamp", ts);
 }
 
-json_t *api_stmt_result(api_t *a, const char *issuer, const char *user, const json_t *diag,
-                        const json_t *result, const char *sid)
+json_t *api_stmt_result(api_t *a, const char *issuer, const char *user,
+                        const json_t *diag, const json_t *result, const char *sid)
 {
     const char *fw = json_string_value(json_object_get(diag, "framework"));
     const char *base = a->app->base_url ? a->app->base_url : "http://localhost";
@@ -109,18 +111,18 @@ json_t *api_stmt_result(api_t *a, const char *issuer, const char *user, const js
 
     snprintf(obj, sizeof(obj), "%s/diagnostic/%s", base, fw);
     iso_now(ts);
-    json_array_foreach(json_object_get(result, "areas"), i, e)
-        json_object_set_new(levels, json_string_value(json_object_get(e, "id")),
-                            json_pack("{s:O, s:O, s:O, s:O}", "theta", json_object_get(e, "theta"),
-                                      "se", json_object_get(e, "se"), "level",
-                                      json_object_get(e, "level"), "interval",
-                                      json_object_get(e, "interval")));
-    json_array_foreach(json_object_get(result, "competences"), i, e) {
-        json_object_set_new(levels, json_string_value(json_object_get(e, "id")),
-                            json_pack("{s:O, s:O, s:O, s:O}", "theta", json_object_get(e, "theta"),
-                                      "se", json_object_get(e, "se"), "level",
-                                      json_object_get(e, "level"), "interval",
-                                      json_object_get(e, "interval")));
+    json_array_foreach(json_object_get(result, "areas"), i, e) json_object_set_new(
+        levels, json_string_value(json_object_get(e, "id")),
+        json_pack("{s:O, s:O, s:O, s:O}", "theta", json_object_get(e, "theta"), "se",
+                  json_object_get(e, "se"), "level", json_object_get(e, "level"),
+                  "interval", json_object_get(e, "interval")));
+    json_array_foreach(json_object_get(result, "competences"), i, e)
+    {
+        json_object_set_new(
+            levels, json_string_value(json_object_get(e, "id")),
+            json_pack("{s:O, s:O, s:O, s:O}", "theta", json_object_get(e, "theta"), "se",
+                      json_object_get(e, "se"), "level", json_object_get(e, "level"),
+                      "interval", json_object_get(e, "interval")));
         json_array_append(comps, json_object_get(e, "id"));
     }
     ov = json_object_get(result, "overall");
@@ -130,14 +132,14 @@ json_t *api_stmt_result(api_t *a, const char *issuer, const char *user, const js
         "s:{s:b, s:{s:O}, s:{s:O, s:O, s:O, s:o}}, "
         "s:{s:O, s:s, s:{s:{s:s, s:o}}}, s:s}",
         "id", sid, "actor", actor(issuer, user), "verb", "id",
-        "http://adlnet.gov/expapi/verbs/completed", "display", "en-US", "completed", "lt-LT",
-        "baigė", "object", "objectType", "Activity", "id", obj, "definition", "type",
-        "http://adlnet.gov/expapi/activities/assessment", "name", "en-US",
+        "http://adlnet.gov/expapi/verbs/completed", "display", "en-US", "completed",
+        "lt-LT", "baigė", "object", "objectType", "Activity", "id", obj, "definition",
+        "type", "http://adlnet.gov/expapi/activities/assessment", "name", "en-US",
         "DigComp diagnostic", "lt-LT", "DigComp diagnostika", "result", "completion", 1,
         "score", "scaled", json_object_get(ov, "score"), "extensions", API_NS "ability",
-        json_object_get(ov, "theta"), API_NS "se", json_object_get(ov, "se"), API_NS "level",
-        json_object_get(ov, "level"), API_NS "levels", levels, "context", "registration",
-        json_object_get(diag, "id"), "language",
-        json_string_value(json_object_get(diag, "lang")), "extensions", API_NS "competence",
-        "framework", fw, "ids", comps, "timestamp", ts);
+        json_object_get(ov, "theta"), API_NS "se", json_object_get(ov, "se"),
+        API_NS "level", json_object_get(ov, "level"), API_NS "levels", levels, "context",
+        "registration", json_object_get(diag, "id"), "language",
+        json_string_value(json_object_get(diag, "lang")), "extensions",
+        API_NS "competence", "framework", fw, "ids", comps, "timestamp", ts);
 }

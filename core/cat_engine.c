@@ -231,8 +231,8 @@ int dla_cat_next(dla_cat_t *c, const dla_cat_exposure_t *exp, uint64_t *rng, siz
         }
         num[k] = s;
     }
-    only_new = c->n_unsampled > 0 && (c->n_unsampled >= c->opts.max_items - c->n_admin ||
-                                      cat_all_areas_met(c));
+    only_new = c->n_unsampled > 0 &&
+               (c->n_unsampled >= c->opts.max_items - c->n_admin || cat_all_areas_met(c));
     /* pass 0 honours exposure control; pass 1 drops it if nothing is eligible */
     for (pass = 0; pass < 2 && n_elig == 0; pass++) {
         for (i = 0; i < c->bank.n_items; i++) {
@@ -242,12 +242,13 @@ int dla_cat_next(dla_cat_t *c, const dla_cat_exposure_t *exp, uint64_t *rng, siz
             c->gain[i] = -1.0;
             if (c->used[i])
                 continue;
-            if (c->opts.max_per_comp > 0 && c->comp_count[it->comp] >= c->opts.max_per_comp)
+            if (c->opts.max_per_comp > 0 &&
+                c->comp_count[it->comp] >= c->opts.max_per_comp)
                 continue;
             if (only_new && c->comp_count[it->comp] > 0)
                 continue;
-            if (pass == 0 && exp != NULL && exp->rate != NULL && c->opts.max_exposure > 0.0 &&
-                exp->rate[i] >= c->opts.max_exposure)
+            if (pass == 0 && exp != NULL && exp->rate != NULL &&
+                c->opts.max_exposure > 0.0 && exp->rate[i] >= c->opts.max_exposure)
                 continue;
             k = it->area;
             info = dla_irt_info(&it->par, c->mean[k]);

@@ -40,7 +40,8 @@ static int bank_reserve(dla_diag_bank_t *b, size_t extra, dla_err_t *err)
     dla_diag_item_t *n;
 
     if (need > BANK_MAX_ITEMS)
-        return dla_err_set(err, DLA_ETOOBIG, "item bank larger than %d items", BANK_MAX_ITEMS);
+        return dla_err_set(err, DLA_ETOOBIG, "item bank larger than %d items",
+                           BANK_MAX_ITEMS);
     if (need <= b->cap)
         return DLA_OK;
     ncap = b->cap ? b->cap * 2 : 64;
@@ -67,7 +68,7 @@ static int opt_id_ok(const char *s)
 static int bank_item(const dla_diag_bank_t *b, const char *file, json_t *o, size_t idx,
                      int comp, dla_diag_item_t *it, dla_err_t *err)
 {
-    static const char *const keys[] = {"id",      "level", "type", "context", "stem",
+    static const char *const keys[] = {"id",      "level", "type",     "context", "stem",
                                        "options", "key",   "feedback", NULL};
     static const char *const okeys[] = {"id", "lt", "en", NULL};
     char where[96];
@@ -81,31 +82,35 @@ static int bank_item(const dla_diag_bank_t *b, const char *file, json_t *o, size
     snprintf(where, sizeof(where), "items[%zu]", idx);
     if (!json_is_object(o))
         return dla_err_set(err, DLA_EINVAL, "%s: %s: not an object", file, where);
-    if ((rc = dj_str(file, where, o, "id", 1, DLA_DIAG_ID_MAX - 1, &it->id, err)) != DLA_OK)
+    if ((rc = dj_str(file, where, o, "id", 1, DLA_DIAG_ID_MAX - 1, &it->id, err)) !=
+        DLA_OK)
         return rc;
     if (!dj_ident(it->id, DLA_DIAG_ID_MAX - 1))
-        return dla_err_set(err, DLA_EINVAL, "%s: %s: bad id \"%s\" (use [A-Za-z0-9._-])", file,
-                           where, it->id);
+        return dla_err_set(err, DLA_EINVAL, "%s: %s: bad id \"%s\" (use [A-Za-z0-9._-])",
+                           file, where, it->id);
     snprintf(where, sizeof(where), "item %s", it->id);
     if ((rc = dj_keys(file, where, o, keys, err)) != DLA_OK ||
         (rc = dj_int(file, where, o, "level", 1, 8, &level, err)) != DLA_OK ||
         (rc = dj_str(file, where, o, "type", 1, 32, &type, err)) != DLA_OK ||
         (rc = dj_str(file, where, o, "context", 0, 32, &it->context, err)) != DLA_OK ||
-        (rc = dj_ltext(file, where, o, "stem", 1, BANK_TEXT_MAX, it->stem, err)) != DLA_OK ||
+        (rc = dj_ltext(file, where, o, "stem", 1, BANK_TEXT_MAX, it->stem, err)) !=
+            DLA_OK ||
         (rc = dj_str(file, where, o, "key", 1, 8, &key, err)) != DLA_OK ||
-        (rc = dj_ltext(file, where, o, "feedback", 1, BANK_TEXT_MAX, it->feedback, err)) !=
-            DLA_OK)
+        (rc = dj_ltext(file, where, o, "feedback", 1, BANK_TEXT_MAX, it->feedback,
+                       err)) != DLA_OK)
         return rc;
     if (strcmp(type, "choice") != 0)
-        return dla_err_set(err, DLA_EINVAL, "%s: %s: unsupported type \"%.32s\" (only \"choice\")",
-                           file, where, type);
+        return dla_err_set(err, DLA_EINVAL,
+                           "%s: %s: unsupported type \"%.32s\" (only \"choice\")", file,
+                           where, type);
     if (it->context != NULL && !dj_ident(it->context, 32))
         return dla_err_set(err, DLA_EINVAL, "%s: %s: bad context tag", file, where);
     opts = json_object_get(o, "options");
     if (!json_is_array(opts) || json_array_size(opts) < 3 ||
         json_array_size(opts) > DLA_DIAG_MAX_OPTIONS)
-        return dla_err_set(err, DLA_EINVAL, "%s: %s: \"options\" must be an array of 3..%d options",
-                           file, where, DLA_DIAG_MAX_OPTIONS);
+        return dla_err_set(err, DLA_EINVAL,
+                           "%s: %s: \"options\" must be an array of 3..%d options", file,
+                           where, DLA_DIAG_MAX_OPTIONS);
     it->key = -1;
     for (j = 0; j < json_array_size(opts); j++) {
         json_t *op = json_array_get(opts, j);
@@ -115,25 +120,26 @@ static int bank_item(const dla_diag_bank_t *b, const char *file, json_t *o, size
         snprintf(ow, sizeof(ow), "%s options[%zu]", where, j);
         if ((rc = dj_keys(file, ow, op, okeys, err)) != DLA_OK ||
             (rc = dj_str(file, ow, op, "id", 1, 8, &d->id, err)) != DLA_OK ||
-            (rc = dj_str(file, ow, op, "lt", 1, BANK_TEXT_MAX, &d->text[DLA_LANG_LT], err)) !=
-                DLA_OK ||
-            (rc = dj_str(file, ow, op, "en", 1, BANK_TEXT_MAX, &d->text[DLA_LANG_EN], err)) !=
-                DLA_OK)
+            (rc = dj_str(file, ow, op, "lt", 1, BANK_TEXT_MAX, &d->text[DLA_LANG_LT],
+                         err)) != DLA_OK ||
+            (rc = dj_str(file, ow, op, "en", 1, BANK_TEXT_MAX, &d->text[DLA_LANG_EN],
+                         err)) != DLA_OK)
             return rc;
         if (!opt_id_ok(d->id))
-            return dla_err_set(err, DLA_EINVAL, "%s: %s: bad option id \"%s\" (use [a-z0-9])",
-                               file, ow, d->id);
+            return dla_err_set(err, DLA_EINVAL,
+                               "%s: %s: bad option id \"%s\" (use [a-z0-9])", file, ow,
+                               d->id);
         for (k = 0; k < j; k++)
             if (strcmp(it->opt[k].id, d->id) == 0)
-                return dla_err_set(err, DLA_EINVAL, "%s: %s: duplicate option id \"%s\"", file,
-                                   where, d->id);
+                return dla_err_set(err, DLA_EINVAL, "%s: %s: duplicate option id \"%s\"",
+                                   file, where, d->id);
         if (strcmp(d->id, key) == 0)
             it->key = (int)j;
     }
     it->n_opt = (int)json_array_size(opts);
     if (it->key < 0)
-        return dla_err_set(err, DLA_EINVAL, "%s: %s: key \"%s\" is not an option id", file, where,
-                           key);
+        return dla_err_set(err, DLA_EINVAL, "%s: %s: key \"%s\" is not an option id",
+                           file, where, key);
     it->level = (int)level;
     it->comp = comp;
     it->area = b->fw->comps[comp].area;
@@ -142,7 +148,8 @@ static int bank_item(const dla_diag_bank_t *b, const char *file, json_t *o, size
     return DLA_OK;
 }
 
-int dla_diag_bank_add_json(dla_diag_bank_t *b, const char *file, json_t *doc, dla_err_t *err)
+int dla_diag_bank_add_json(dla_diag_bank_t *b, const char *file, json_t *doc,
+                           dla_err_t *err)
 {
     static const char *const keys[] = {"framework", "competence", "items", NULL};
     const char *fwid, *cid, *base;
@@ -157,24 +164,27 @@ int dla_diag_bank_add_json(dla_diag_bank_t *b, const char *file, json_t *doc, dl
         (rc = dj_str(file, "document", doc, "competence", 1, 15, &cid, err)) != DLA_OK)
         return rc;
     if (strcmp(fwid, b->fw->id) != 0 && strcmp(fwid, b->fw->item_bank) != 0)
-        return dla_err_set(err, DLA_EINVAL, "%s: framework \"%.63s\" is not \"%s\"", file, fwid,
-                           b->fw->item_bank);
+        return dla_err_set(err, DLA_EINVAL, "%s: framework \"%.63s\" is not \"%s\"", file,
+                           fwid, b->fw->item_bank);
     comp = dla_framework_comp(b->fw, cid);
     if (comp < 0)
-        return dla_err_set(err, DLA_EINVAL, "%s: unknown competence \"%.15s\"", file, cid);
+        return dla_err_set(err, DLA_EINVAL, "%s: unknown competence \"%.15s\"", file,
+                           cid);
     base = strrchr(file, '/');
     base = base ? base + 1 : file;
     {
         size_t cl = strlen(cid), bl = strlen(base);
         if (bl > 5 && strcmp(base + bl - 5, ".json") == 0 &&
             (bl != cl + 5 || strncmp(base, cid, cl) != 0))
-            return dla_err_set(err, DLA_EINVAL, "%s: holds competence %s; name it %s.json", file,
-                               cid, cid);
+            return dla_err_set(err, DLA_EINVAL,
+                               "%s: holds competence %s; name it %s.json", file, cid,
+                               cid);
     }
     items = json_object_get(doc, "items");
     if (!json_is_array(items) || json_array_size(items) < 1 ||
         json_array_size(items) > BANK_MAX_ITEMS_PER_FILE)
-        return dla_err_set(err, DLA_EINVAL, "%s: \"items\" must be an array of 1..%d items", file,
+        return dla_err_set(err, DLA_EINVAL,
+                           "%s: \"items\" must be an array of 1..%d items", file,
                            BANK_MAX_ITEMS_PER_FILE);
     n = json_array_size(items);
     tmp = calloc(n, sizeof(*tmp));
@@ -190,7 +200,8 @@ int dla_diag_bank_add_json(dla_diag_bank_t *b, const char *file, json_t *doc, dl
         tmp[i].file = fname;
         for (j = 0; j < i; j++)
             if (strcmp(tmp[j].id, tmp[i].id) == 0) {
-                rc = dla_err_set(err, DLA_EINVAL, "%s: item %s: duplicate id", file, tmp[i].id);
+                rc = dla_err_set(err, DLA_EINVAL, "%s: item %s: duplicate id", file,
+                                 tmp[i].id);
                 goto cleanup;
             }
         if (dla_diag_bank_find(b, tmp[i].id) >= 0) {
@@ -262,7 +273,8 @@ int dla_diag_bank_load_dir(dla_diag_bank_t *b, const char *dir, dla_err_t *err)
         qsort(names, n, sizeof(*names), name_cmp);
     for (i = 0; i < n && rc == DLA_OK; i++) {
         json_t *doc = NULL;
-        if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path)) {
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >=
+            sizeof(path)) {
             rc = dla_err_set(err, DLA_EINVAL, "%s: path too long", names[i]);
             break;
         }
@@ -283,6 +295,8 @@ long dla_diag_bank_find(const dla_diag_bank_t *b, const char *id)
 {
     size_t i;
 
+    if (id == NULL)
+        return -1;
     for (i = 0; i < b->n_items; i++)
         if (strcmp(b->items[i].id, id) == 0)
             return (long)i;
@@ -321,8 +335,8 @@ dla_cat_bank_t dla_diag_bank_cat(const dla_diag_bank_t *b)
     return cb;
 }
 
-int dla_diag_bank_apply_calibration(dla_diag_bank_t *b, const json_t *cal, size_t *ignored,
-                                    dla_err_t *err)
+int dla_diag_bank_apply_calibration(dla_diag_bank_t *b, const json_t *cal,
+                                    size_t *ignored, dla_err_t *err)
 {
     json_t *items = json_object_get(cal, "items"), *v;
     const char *id;
@@ -330,14 +344,17 @@ int dla_diag_bank_apply_calibration(dla_diag_bank_t *b, const json_t *cal, size_
 
     if (!json_is_object(items))
         return dla_err_set(err, DLA_EINVAL, "calibration: \"items\" must be an object");
-    json_object_foreach(items, id, v) {
+    json_object_foreach(items, id, v)
+    {
         double a = json_number_value(json_object_get(v, "a"));
         double bb = json_number_value(json_object_get(v, "b"));
         double c = json_number_value(json_object_get(v, "c"));
         long i = dla_diag_bank_find(b, id);
-        if (!json_is_number(json_object_get(v, "a")) || !json_is_number(json_object_get(v, "b")) ||
-            !(a > 0.05 && a < 6.0) || !(bb > -8.0 && bb < 8.0) || !(c >= 0.0 && c < 0.6))
-            return dla_err_set(err, DLA_EINVAL, "calibration: item %.64s: bad parameters", id);
+        if (!json_is_number(json_object_get(v, "a")) ||
+            !json_is_number(json_object_get(v, "b")) || !(a > 0.05 && a < 6.0) ||
+            !(bb > -8.0 && bb < 8.0) || !(c >= 0.0 && c < 0.6))
+            return dla_err_set(err, DLA_EINVAL, "calibration: item %.64s: bad parameters",
+                               id);
         if (i < 0) {
             ign++;
             continue;
@@ -378,10 +395,11 @@ int dla_diag_bank_synthetic(dla_diag_bank_t *b, int per_comp, dla_err_t *err)
             it = json_pack("{s:s, s:i, s:s, s:{s:s, s:s}, s:[{s:s,s:s,s:s},{s:s,s:s,s:s},"
                            "{s:s,s:s,s:s},{s:s,s:s,s:s}], s:s, s:{s:s, s:s}}",
                            "id", id, "level", lv, "type", "choice", "stem", "lt",
-                           "Sintetinis klausimas", "en", "Synthetic question", "options", "id",
-                           "a", "lt", "A", "en", "A", "id", "b", "lt", "B", "en", "B", "id", "c",
-                           "lt", "C", "en", "C", "id", "d", "lt", "D", "en", "D", "key", "b",
-                           "feedback", "lt", "Atsiliepimas", "en", "Feedback");
+                           "Sintetinis klausimas", "en", "Synthetic question", "options",
+                           "id", "a", "lt", "A", "en", "A", "id", "b", "lt", "B", "en",
+                           "B", "id", "c", "lt", "C", "en", "C", "id", "d", "lt", "D",
+                           "en", "D", "key", "b", "feedback", "lt", "Atsiliepimas", "en",
+                           "Feedback");
             if (it == NULL || json_array_append_new(items, it) != 0) {
                 json_decref(doc);
                 return dla_err_set(err, DLA_ENOMEM, "out of memory");

@@ -33,7 +33,8 @@ int dj_load_file(const char *path, size_t max, json_t **out, dla_err_t *err)
     }
     doc = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
     if (doc == NULL) {
-        rc = dla_err_set(err, DLA_EINVAL, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+        rc = dla_err_set(err, DLA_EINVAL, "%s:%d:%d: %s", path, je.line, je.column,
+                         je.text);
         if (err != NULL) {
             err->line = je.line;
             err->column = je.column;
@@ -56,7 +57,8 @@ int dj_keys(const char *file, const char *where, const json_t *obj,
 
     if (!json_is_object(obj))
         return dla_err_set(err, DLA_EINVAL, "%s: %s: not an object", file, where);
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         const char *const *a;
         int ok = 0;
         (void)v;
@@ -66,8 +68,8 @@ int dj_keys(const char *file, const char *where, const json_t *obj,
                 break;
             }
         if (!ok)
-            return dla_err_set(err, DLA_EINVAL, "%s: %s: unknown key \"%.40s\"", file, where,
-                               key);
+            return dla_err_set(err, DLA_EINVAL, "%s: %s: unknown key \"%.40s\"", file,
+                               where, key);
     }
     return DLA_OK;
 }
@@ -93,12 +95,13 @@ int dj_str(const char *file, const char *where, const json_t *obj, const char *k
     *out = NULL;
     if (v == NULL) {
         if (required)
-            return dla_err_set(err, DLA_EINVAL, "%s: %s: missing \"%s\"", file, where, key);
+            return dla_err_set(err, DLA_EINVAL, "%s: %s: missing \"%s\"", file, where,
+                               key);
         return DLA_OK;
     }
     if (!json_is_string(v))
-        return dla_err_set(err, DLA_EINVAL, "%s: %s: \"%s\" must be a string", file, where,
-                           key);
+        return dla_err_set(err, DLA_EINVAL, "%s: %s: \"%s\" must be a string", file,
+                           where, key);
     len = json_string_length(v);
     if (len == 0)
         return dla_err_set(err, DLA_EINVAL, "%s: %s: \"%s\" is empty", file, where, key);
@@ -123,7 +126,8 @@ int dj_ltext(const char *file, const char *where, const json_t *obj, const char 
     out[0] = out[1] = NULL;
     if (v == NULL) {
         if (required)
-            return dla_err_set(err, DLA_EINVAL, "%s: %s: missing \"%s\"", file, where, key);
+            return dla_err_set(err, DLA_EINVAL, "%s: %s: missing \"%s\"", file, where,
+                               key);
         return DLA_OK;
     }
     snprintf(sub, sizeof(sub), "%s: \"%s\"", where, key);
@@ -147,12 +151,12 @@ int dj_int(const char *file, const char *where, const json_t *obj, const char *k
     if (v == NULL)
         return dla_err_set(err, DLA_EINVAL, "%s: %s: missing \"%s\"", file, where, key);
     if (!json_is_integer(v))
-        return dla_err_set(err, DLA_EINVAL, "%s: %s: \"%s\" must be an integer", file, where,
-                           key);
+        return dla_err_set(err, DLA_EINVAL, "%s: %s: \"%s\" must be an integer", file,
+                           where, key);
     x = json_integer_value(v);
     if (x < lo || x > hi)
-        return dla_err_set(err, DLA_EINVAL, "%s: %s: \"%s\" = %lld outside %ld..%ld", file,
-                           where, key, (long long)x, lo, hi);
+        return dla_err_set(err, DLA_EINVAL, "%s: %s: \"%s\" = %lld outside %ld..%ld",
+                           file, where, key, (long long)x, lo, hi);
     *out = (long)x;
     return DLA_OK;
 }

@@ -6,7 +6,7 @@
 
 #include "dla_diag.h"
 
-#define SCORE_TAU 0.5   /* SD of a competence around its area */
+#define SCORE_TAU 0.5    /* SD of a competence around its area */
 #define SCORE_Z80 1.2816 /* two-sided 80% normal interval */
 
 void dla_diag_est_levels(dla_diag_est_t *e)
@@ -16,9 +16,9 @@ void dla_diag_est_levels(dla_diag_est_t *e)
     e->level_hi = dla_irt_level_of(e->theta + SCORE_Z80 * e->se);
 }
 
-int dla_diag_score(const dla_diag_bank_t *b, const size_t *items, const unsigned char *resp,
-                   size_t n, double rho, dla_diag_est_t *areas, dla_diag_est_t *comps,
-                   dla_diag_est_t *overall, dla_err_t *err)
+int dla_diag_score(const dla_diag_bank_t *b, const size_t *items,
+                   const unsigned char *resp, size_t n, double rho, dla_diag_est_t *areas,
+                   dla_diag_est_t *comps, dla_diag_est_t *overall, dla_err_t *err)
 {
     const dla_framework_t *fw = b->fw;
     dla_irt_post_t post;
@@ -41,7 +41,8 @@ int dla_diag_score(const dla_diag_bank_t *b, const size_t *items, const unsigned
         goto cleanup;
     }
     for (i = 0; i < n; i++)
-        dla_irt_post_add(&post, b->items[items[i]].area, &b->items[items[i]].par, resp[i]);
+        dla_irt_post_add(&post, b->items[items[i]].area, &b->items[items[i]].par,
+                         resp[i]);
     dla_irt_post_moments(&post, mean, cov, NULL, NULL);
     if (areas != NULL)
         for (k = 0; k < d; k++) {

@@ -59,7 +59,8 @@ size_t dla_diag_fixed_form(const dla_diag_bank_t *b, int len, int best_a, size_t
     for (i = 0; i < na; i++)
         order[i] = i;
     for (i = 1; i < na; i++)
-        for (j = i; j > 0 && fw->areas[order[j]].n_comps < fw->areas[order[j - 1]].n_comps;
+        for (j = i;
+             j > 0 && fw->areas[order[j]].n_comps < fw->areas[order[j - 1]].n_comps;
              j--) {
             int t = order[j];
             order[j] = order[j - 1];
@@ -82,7 +83,8 @@ size_t dla_diag_fixed_form(const dla_diag_bank_t *b, int len, int best_a, size_t
                     continue;
                 d = fabs(it->par.b - t);
                 if (best < 0 || d < bd - 1e-12 ||
-                    (best_a && fabs(d - bd) <= 1e-12 && it->par.a > b->items[best].par.a)) {
+                    (best_a && fabs(d - bd) <= 1e-12 &&
+                     it->par.a > b->items[best].par.a)) {
                     best = (long)k;
                     bd = d;
                 }
@@ -145,9 +147,9 @@ static json_t *acc_json(const sim_acc_t *a, const dla_framework_t *fw, double *r
         double vx = a->sxx[k] / n - (a->sx[k] / n) * (a->sx[k] / n);
         double vy = a->syy[k] / n - (a->sy[k] / n) * (a->sy[k] / n);
         double r = vx > 0 && vy > 0 ? cxy / sqrt(vx * vy) : 0.0;
-        json_array_append_new(arr, json_pack("{s:s, s:f, s:f, s:f}", "area", fw->areas[k].id,
-                                             "bias", r3(a->e[k] / n), "rmse", r3(rmse), "r",
-                                             r3(r)));
+        json_array_append_new(arr, json_pack("{s:s, s:f, s:f, s:f}", "area",
+                                             fw->areas[k].id, "bias", r3(a->e[k] / n),
+                                             "rmse", r3(rmse), "r", r3(r)));
         rm += rmse;
         if (rmse_area != NULL)
             rmse_area[k] = rmse;
@@ -193,8 +195,8 @@ static int resp_of(const sim_ctx_t *s, size_t i, const double *truth)
     return s->u[i] < dla_irt_p(&it->par, truth[it->area]);
 }
 
-static void score_form(sim_ctx_t *s, const size_t *form, size_t form_n, const double *truth,
-                       double *est)
+static void score_form(sim_ctx_t *s, const size_t *form, size_t form_n,
+                       const double *truth, double *est)
 {
     const dla_diag_bank_t *b = s->b;
     size_t i, j;
@@ -214,8 +216,9 @@ static void score_form(sim_ctx_t *s, const size_t *form, size_t form_n, const do
     }
 }
 
-static void sim_one(sim_ctx_t *s, const double *truth, int count_exposure, double *cat_est,
-                    double *fix_est, double *joint_est, double *best_est, int *len, int *cap)
+static void sim_one(sim_ctx_t *s, const double *truth, int count_exposure,
+                    double *cat_est, double *fix_est, double *joint_est, double *best_est,
+                    int *len, int *cap)
 {
     const dla_diag_bank_t *b = s->b;
     size_t i, j;
@@ -244,7 +247,8 @@ static void sim_one(sim_ctx_t *s, const double *truth, int count_exposure, doubl
     dla_irt_post_reset(&s->joint);
     for (j = 0; j < s->form_n; j++) {
         i = s->form[j];
-        dla_irt_post_add(&s->joint, b->items[i].area, &b->items[i].par, resp_of(s, i, truth));
+        dla_irt_post_add(&s->joint, b->items[i].area, &b->items[i].par,
+                         resp_of(s, i, truth));
     }
     dla_irt_post_moments(&s->joint, joint_est, NULL, NULL, NULL);
 }
@@ -258,16 +262,16 @@ static void true_theta(uint64_t *rng, double rho, int d, double *out)
         out[k] = l * g + m * dla_cat_normal(rng);
 }
 
-int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, json_t **out,
-                      dla_err_t *err)
+int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o,
+                      json_t **out, dla_err_t *err)
 {
     sim_ctx_t s;
     sim_acc_t acat, afix, ajoint, abest;
     json_t *rep = NULL, *grid = NULL, *jcat, *jfix, *jjoint, *jbest;
     int d = b->fw->n_areas, e, k, rc = DLA_OK, gp, per_point;
     uint64_t rng_truth;
-    double max_exp = 0.0, unused = 0.0, asum = 0.0, rm_cat, rm_fix, rm_joint, br_cat, br_fix,
-           ra_cat[DLA_IRT_MAX_DIMS], ra_fix[DLA_IRT_MAX_DIMS], len_mean;
+    double max_exp = 0.0, unused = 0.0, asum = 0.0, rm_cat, rm_fix, rm_joint, br_cat,
+           br_fix, ra_cat[DLA_IRT_MAX_DIMS], ra_fix[DLA_IRT_MAX_DIMS], len_mean;
     size_t i;
     int area_ok = 1;
 
@@ -295,7 +299,8 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
     s.fpar = calloc((size_t)o->fixed_length, sizeof(dla_irt_par_t));
     s.fresp = calloc((size_t)o->fixed_length, 1);
     grid = json_array();
-    if (!s.form || !s.form2 || !s.u || !s.rate || !s.count || !s.fpar || !s.fresp || !grid) {
+    if (!s.form || !s.form2 || !s.u || !s.rate || !s.count || !s.fpar || !s.fresp ||
+        !grid) {
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
         goto cleanup;
     }
@@ -361,18 +366,19 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
             sl += len;
         }
         m = per_point * d;
-        json_array_append_new(
-            grid, json_pack("{s:f, s:{s:f, s:f, s:f}, s:{s:f, s:f}}", "theta", th, "adaptive",
-                            "bias", r3(sc / m), "rmse", r3(sqrt(sc2 / m)), "length",
-                            r3(sl / per_point), "fixed", "bias", r3(sf / m), "rmse",
-                            r3(sqrt(sf2 / m))));
+        json_array_append_new(grid, json_pack("{s:f, s:{s:f, s:f, s:f}, s:{s:f, s:f}}",
+                                              "theta", th, "adaptive", "bias", r3(sc / m),
+                                              "rmse", r3(sqrt(sc2 / m)), "length",
+                                              r3(sl / per_point), "fixed", "bias",
+                                              r3(sf / m), "rmse", r3(sqrt(sf2 / m))));
     }
     jcat = acc_json(&acat, b->fw, &rm_cat, ra_cat, &br_cat);
     jfix = acc_json(&afix, b->fw, &rm_fix, ra_fix, &br_fix);
     jjoint = acc_json(&ajoint, b->fw, &rm_joint, NULL, NULL);
     jbest = acc_json(&abest, b->fw, NULL, NULL, NULL);
-    json_object_set_new(jbest, "scoring",
-                        json_string("per-area EAP; form ties broken by the highest discrimination"));
+    json_object_set_new(
+        jbest, "scoring",
+        json_string("per-area EAP; form ties broken by the highest discrimination"));
     json_object_set_new(jcat, "max_exposure", json_real(r3(max_exp)));
     json_object_set_new(jcat, "unused_share", json_real(r3(unused / b->n_items)));
     json_object_set_new(jfix, "max_exposure", json_real(s.form_n ? 1.0 : 0.0));
@@ -389,13 +395,13 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
     rep = json_pack(
         "{s:i, s:I, s:f, s:{s:s, s:i, s:i, s:i, s:f, s:s}, "
         "s:{s:f, s:f, s:i, s:i, s:i, s:i, s:f}}",
-        "examinees", o->examinees, "seed", (json_int_t)o->seed, "true_correlation", o->true_rho,
-        "bank", "framework", b->fw->id, "items", (int)b->n_items, "areas", d, "competences",
-        b->fw->n_comps, "mean_a", r3(asum / b->n_items), "model", "3PL (c = 1/options)",
-        "engine", "rho", o->cat.rho, "se_stop", o->cat.se_stop, "min_items",
-        o->cat.min_items > 0 ? o->cat.min_items : b->fw->n_comps, "max_items",
-        o->cat.max_items, "max_per_competence", o->cat.max_per_comp, "randomesque",
-        o->cat.randomesque, "max_exposure_target", o->cat.max_exposure);
+        "examinees", o->examinees, "seed", (json_int_t)o->seed, "true_correlation",
+        o->true_rho, "bank", "framework", b->fw->id, "items", (int)b->n_items, "areas", d,
+        "competences", b->fw->n_comps, "mean_a", r3(asum / b->n_items), "model",
+        "3PL (c = 1/options)", "engine", "rho", o->cat.rho, "se_stop", o->cat.se_stop,
+        "min_items", o->cat.min_items > 0 ? o->cat.min_items : b->fw->n_comps,
+        "max_items", o->cat.max_items, "max_per_competence", o->cat.max_per_comp,
+        "randomesque", o->cat.randomesque, "max_exposure_target", o->cat.max_exposure);
     if (rep == NULL) {
         json_decref(jcat);
         json_decref(jfix);
@@ -410,14 +416,14 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, js
     json_object_set_new(rep, "fixed_best_a", jbest);
     json_object_set_new(rep, "grid", grid);
     grid = NULL;
-    json_object_set_new(
-        rep, "floors",
-        json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "mean_length_le_40", len_mean <= 40.0,
-                  "rmse_mean_not_worse", rm_cat <= rm_fix, "no_area_10pct_worse", area_ok,
-                  "broad_accuracy_not_worse", br_cat >= br_fix, "max_exposure_le_0_40",
-                  max_exp <= 0.40, "pass",
-                  len_mean <= 40.0 && rm_cat <= rm_fix && area_ok && br_cat >= br_fix &&
-                      max_exp <= 0.40));
+    json_object_set_new(rep, "floors",
+                        json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "mean_length_le_40",
+                                  len_mean <= 40.0, "rmse_mean_not_worse",
+                                  rm_cat <= rm_fix, "no_area_10pct_worse", area_ok,
+                                  "broad_accuracy_not_worse", br_cat >= br_fix,
+                                  "max_exposure_le_0_40", max_exp <= 0.40, "pass",
+                                  len_mean <= 40.0 && rm_cat <= rm_fix && area_ok &&
+                                      br_cat >= br_fix && max_exp <= 0.40));
     *out = rep;
 cleanup:
     json_decref(grid);

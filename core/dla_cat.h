@@ -31,14 +31,16 @@ typedef struct dla_cat_bank_s {
 } dla_cat_bank_t;
 
 typedef struct dla_cat_opts_s {
-    double rho;          /* correlation between areas in the prior (0.7); 0 = independent */
-    double se_stop;      /* stop when every area's posterior SD <= this (0.35) */
-    int min_items;       /* never stop before (0 = number of competences) */
-    int max_items;       /* length cap (40) */
-    int max_per_comp;    /* at most this many items per competence (0 = no limit) */
-    int randomesque;     /* choose at random among the best k (>= 1) */
-    double max_exposure; /* items whose exposure rate reached this are skipped (0 = off) */
-    int progressive;     /* 1: progressive method instead of randomesque (random part fades) */
+    double rho;       /* correlation between areas in the prior (0.7); 0 = independent */
+    double se_stop;   /* stop when every area's posterior SD <= this (0.35) */
+    int min_items;    /* never stop before (0 = number of competences) */
+    int max_items;    /* length cap (40) */
+    int max_per_comp; /* at most this many items per competence (0 = no limit) */
+    int randomesque;  /* choose at random among the best k (>= 1) */
+    double
+        max_exposure; /* items whose exposure rate reached this are skipped (0 = off) */
+    int progressive;  /* 1: progressive method instead of randomesque (random part fades)
+                       */
 } dla_cat_opts_t;
 
 /* The defaults used by the service and `dla simulate`. */
@@ -66,7 +68,8 @@ typedef struct dla_cat_exposure_s {
 
 /* Chooses the next item into *item. `rng` (xorshift state, non-zero) drives the
  * randomesque choice. Returns DLA_OK, or DLA_ENOTFOUND when no item is eligible. */
-int dla_cat_next(dla_cat_t *c, const dla_cat_exposure_t *exp, uint64_t *rng, size_t *item);
+int dla_cat_next(dla_cat_t *c, const dla_cat_exposure_t *exp, uint64_t *rng,
+                 size_t *item);
 
 /* 1 when the stopping rule is met (SE target with every competence sampled, or
  * the cap), else 0. */

@@ -33,20 +33,20 @@ typedef struct dla_diag_item_s {
     const char *stem[DLA_LANGS];
     dla_diag_option_t opt[DLA_DIAG_MAX_OPTIONS];
     int n_opt;
-    int key;             /* index of the correct option */
+    int key; /* index of the correct option */
     const char *feedback[DLA_LANGS];
-    dla_irt_par_t par;   /* initial (from the level) or calibrated */
+    dla_irt_par_t par; /* initial (from the level) or calibrated */
     int calibrated;
-    const char *file;    /* borrowed from the bank */
+    const char *file; /* borrowed from the bank */
 } dla_diag_item_t;
 
 typedef struct dla_diag_bank_s {
     const dla_framework_t *fw; /* borrowed */
     dla_diag_item_t *items;
     size_t n_items, cap;
-    dla_cat_item_t *cat;       /* engine view, rebuilt by dla_diag_bank_finish */
-    json_t *docs;              /* array of loaded documents (owned; strings borrow) */
-    char **files;              /* file names (owned) */
+    dla_cat_item_t *cat; /* engine view, rebuilt by dla_diag_bank_finish */
+    json_t *docs;        /* array of loaded documents (owned; strings borrow) */
+    char **files;        /* file names (owned) */
     size_t n_files;
 } dla_diag_bank_t;
 
@@ -72,8 +72,8 @@ dla_cat_bank_t dla_diag_bank_cat(const dla_diag_bank_t *b);
 /* Overrides parameters from a calibration document
  * {"framework":..., "items": {"<id>": {"a":..,"b":..,"c":..}, ...}} (unknown
  * item ids are ignored and counted in *ignored when non-NULL). */
-int dla_diag_bank_apply_calibration(dla_diag_bank_t *b, const json_t *cal, size_t *ignored,
-                                    dla_err_t *err);
+int dla_diag_bank_apply_calibration(dla_diag_bank_t *b, const json_t *cal,
+                                    size_t *ignored, dla_err_t *err);
 
 /* A synthetic bank for tests and benchmarks: `per_comp` items per competence
  * of `fw`, levels cycling so that every broad level has >= per_comp/5 items,
@@ -83,19 +83,19 @@ int dla_diag_bank_synthetic(dla_diag_bank_t *b, int per_comp, dla_err_t *err);
 
 /* ---- simulation -------------------------------------------------------------- */
 typedef struct dla_diag_sim_opts_s {
-    int examinees;     /* N */
+    int examinees; /* N */
     uint64_t seed;
-    double true_rho;   /* correlation of the simulated true abilities (0.7) */
-    int fixed_length;  /* items of the content-balanced fixed form (82) */
-    int grid_per_point;/* examinees per grid point -3..3 step 0.5 (0 = N/40, min 5) */
-    dla_cat_opts_t cat;/* engine settings */
+    double true_rho;    /* correlation of the simulated true abilities (0.7) */
+    int fixed_length;   /* items of the content-balanced fixed form (82) */
+    int grid_per_point; /* examinees per grid point -3..3 step 0.5 (0 = N/40, min 5) */
+    dla_cat_opts_t cat; /* engine settings */
 } dla_diag_sim_opts_t;
 
 void dla_diag_sim_opts_default(dla_diag_sim_opts_t *o);
 /* Runs the adaptive engine and the fixed form on the same simulated examinees
  * and returns a new JSON report (caller decrefs) in *out. */
-int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o, json_t **out,
-                      dla_err_t *err);
+int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o,
+                      json_t **out, dla_err_t *err);
 
 /* The content-balanced fixed form of `len` items (documented rule): slots spread
  * over competences (remainder to the smallest areas), within a competence the
@@ -117,9 +117,9 @@ typedef struct dla_diag_est_s {
  * bank indexes with resp[i] 0/1. `areas` has fw->n_areas entries, `comps`
  * fw->n_comps; overall gets the mean of the area estimates (se from the
  * covariance). */
-int dla_diag_score(const dla_diag_bank_t *b, const size_t *items, const unsigned char *resp,
-                   size_t n, double rho, dla_diag_est_t *areas, dla_diag_est_t *comps,
-                   dla_diag_est_t *overall, dla_err_t *err);
+int dla_diag_score(const dla_diag_bank_t *b, const size_t *items,
+                   const unsigned char *resp, size_t n, double rho, dla_diag_est_t *areas,
+                   dla_diag_est_t *comps, dla_diag_est_t *overall, dla_err_t *err);
 /* Fills lo/hi levels for theta +- 1.2816 se and level for theta. */
 void dla_diag_est_levels(dla_diag_est_t *e);
 
@@ -130,13 +130,15 @@ void dla_diag_est_levels(dla_diag_est_t *e);
  * expansion). Competence and level come from the item's `label` attribute
  * ("competence=1.1;level=3") or the given defaults (NULL / 0 = none); the language
  * from xml:lang or `def_lang`. Returns a new single-language partial item in *out:
- * {"id","lang","competence","level","stem","options":[{"id","text"}],"key","feedback"}. */
+ * {"id","lang","competence","level","stem","options":[{"id","text"}],"key","feedback"}.
+ */
 int dla_qti_parse(const char *name, const char *xml, size_t len, const char *def_comp,
                   int def_level, const char *def_lang, json_t **out, dla_err_t *err);
 /* Joins partial items by id into bank documents of framework `framework`: every item
  * needs one Lithuanian and one English version with the same choices (by position),
  * key, competence and level. Returns a new array of documents
  * {"framework","competence","items":[...]} (one per item) in *out. */
-int dla_qti_join(const json_t *partials, const char *framework, json_t **out, dla_err_t *err);
+int dla_qti_join(const json_t *partials, const char *framework, json_t **out,
+                 dla_err_t *err);
 
 #endif

@@ -24,8 +24,8 @@ const char *dla_lang_code(int lang);
 #define DLA_FW_LEVELS 8
 
 typedef struct dla_fw_comp_s {
-    const char *id;                   /* "1.1" */
-    int area;                         /* index into areas */
+    const char *id; /* "1.1" */
+    int area;       /* index into areas */
     const char *title[DLA_LANGS];
     const char *descriptor[DLA_LANGS]; /* may be NULL */
 } dla_fw_comp_t;
@@ -38,10 +38,10 @@ typedef struct dla_fw_area_s {
 } dla_fw_area_t;
 
 typedef struct dla_fw_level_s {
-    int level;                        /* 1..8 */
-    int broad;                        /* 1..4 */
-    const char *title[DLA_LANGS];     /* broad level name */
-    const char *complexity[DLA_LANGS];/* may be NULL */
+    int level;                         /* 1..8 */
+    int broad;                         /* 1..4 */
+    const char *title[DLA_LANGS];      /* broad level name */
+    const char *complexity[DLA_LANGS]; /* may be NULL */
     const char *autonomy[DLA_LANGS];
     const char *cognitive[DLA_LANGS];
 } dla_fw_level_t;
@@ -50,7 +50,8 @@ typedef struct dla_framework_s {
     const char *id;        /* "digcomp-2.1" */
     const char *item_bank; /* bank directory under config/items (defaults to id) */
     const char *title[DLA_LANGS];
-    int lt_official;       /* 0: the Lithuanian texts are the project's unofficial translation */
+    int lt_official; /* 0: the Lithuanian texts are the project's unofficial translation
+                      */
     dla_fw_area_t areas[DLA_FW_MAX_AREAS];
     int n_areas;
     dla_fw_comp_t comps[DLA_FW_MAX_COMPS];

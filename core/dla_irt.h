@@ -34,15 +34,16 @@ double dla_irt_info(const dla_irt_par_t *p, double theta);
 double dla_irt_level_b(int level);
 /* Level 1..8 of a theta value. */
 int dla_irt_level_of(double theta);
-/* Broad level 1..4 (Foundation, Intermediate, Advanced, Highly specialised) of a level 1..8. */
+/* Broad level 1..4 (Foundation, Intermediate, Advanced, Highly specialised) of a
+ * level 1..8. */
 int dla_irt_broad_of(int level);
 /* Continuous position on the level scale: 4.5 + 1.25 * theta, clamped to [0.5, 8.5]. */
 double dla_irt_level_pos(double theta);
 
 /* Initial (uncalibrated) parameters of an item, deterministic (docs/diagnostic.md):
  * b = dla_irt_level_b(level); a = 0.8 + 0.9 * u with u in [0,1) from FNV-1a of
- * `item_id` mixed by the splitmix64 finaliser (so 0.8 <= a < 1.7, expected mean 1.25); c = 1/n_options (0 when
- * n_options < 2). */
+ * `item_id` mixed by the splitmix64 finaliser (so 0.8 <= a < 1.7, expected mean 1.25); c
+ * = 1/n_options (0 when n_options < 2). */
 void dla_irt_initial(const char *item_id, int level, int n_options, dla_irt_par_t *out);
 /* 64-bit FNV-1a hash of a NUL-terminated string. */
 uint64_t dla_irt_hash(const char *s);
@@ -68,10 +69,10 @@ void dla_irt_eap1(const dla_irt_par_t *par, const unsigned char *resp, size_t n,
 typedef struct dla_irt_post_s {
     int dims;
     double rho, l, m;
-    double node[DLA_IRT_Q]; /* grid for g and s: -5..5 */
-    double w[DLA_IRT_Q];    /* normal prior weights, sum 1 */
-    double *lik;            /* dims * Q * Q, max-scaled likelihood (owned) */
-    int n[DLA_IRT_MAX_DIMS];/* responses per ability */
+    double node[DLA_IRT_Q];  /* grid for g and s: -5..5 */
+    double w[DLA_IRT_Q];     /* normal prior weights, sum 1 */
+    double *lik;             /* dims * Q * Q, max-scaled likelihood (owned) */
+    int n[DLA_IRT_MAX_DIMS]; /* responses per ability */
 } dla_irt_post_t;
 
 /* Initialises `p` (caller frees the table with dla_irt_post_fini). DLA_EINVAL for
@@ -84,19 +85,19 @@ void dla_irt_post_reset(dla_irt_post_t *p);
 void dla_irt_post_add(dla_irt_post_t *p, int dim, const dla_irt_par_t *par, int correct);
 /* Posterior means mean[dims] and covariance cov[dims*dims] (row-major); g_mean
  * and g_sd (may be NULL) get the general factor's posterior mean and SD. */
-void dla_irt_post_moments(const dla_irt_post_t *p, double *mean, double *cov, double *g_mean,
-                          double *g_sd);
+void dla_irt_post_moments(const dla_irt_post_t *p, double *mean, double *cov,
+                          double *g_mean, double *g_sd);
 
 /* ---- calibration: 2PL by marginal maximum likelihood (Bock-Aitkin EM) -------
  * Data: `n_persons` x `n_items` matrix resp (row-major), 0/1, or 255 = not
  * administered. Ability N(0,1), 41 quadrature nodes. Items with fewer than
  * `min_n` responses keep their given parameters and get fitted = 0. */
 typedef struct dla_irt_fit_s {
-    int fitted;       /* 1 when estimated */
-    int n;            /* responses */
-    double p_correct; /* observed proportion correct */
-    double a_se, b_se;/* standard errors from the observed information */
-    double rmsd;      /* root mean square difference, observed vs model ICC over nodes */
+    int fitted;        /* 1 when estimated */
+    int n;             /* responses */
+    double p_correct;  /* observed proportion correct */
+    double a_se, b_se; /* standard errors from the observed information */
+    double rmsd;       /* root mean square difference, observed vs model ICC over nodes */
 } dla_irt_fit_t;
 
 /* Calibrates in place: par[i] (in: start values, out: estimates, c set to 0

@@ -28,14 +28,15 @@ const char *dla_lang_code(int lang)
 
 static int fw_levels(const char *file, dla_framework_t *fw, json_t *arr, dla_err_t *err)
 {
-    static const char *const keys[] = {"level", "broad", "broad_title", "summary",
-                                       "complexity", "autonomy", "cognitive", NULL};
+    static const char *const keys[] = {"level",      "broad",    "broad_title", "summary",
+                                       "complexity", "autonomy", "cognitive",   NULL};
     size_t i;
     int rc;
 
     if (!json_is_array(arr) || json_array_size(arr) != DLA_FW_LEVELS)
-        return dla_err_set(err, DLA_EINVAL, "%s: \"levels\" must be an array of %d levels",
-                           file, DLA_FW_LEVELS);
+        return dla_err_set(err, DLA_EINVAL,
+                           "%s: \"levels\" must be an array of %d levels", file,
+                           DLA_FW_LEVELS);
     for (i = 0; i < DLA_FW_LEVELS; i++) {
         json_t *o = json_array_get(arr, i);
         dla_fw_level_t *lv = &fw->levels[i];
@@ -49,23 +50,25 @@ static int fw_levels(const char *file, dla_framework_t *fw, json_t *arr, dla_err
             (rc = dj_int(file, where, o, "broad", 1, 4, &b, err)) != DLA_OK)
             return rc;
         if (n != (long)i + 1)
-            return dla_err_set(err, DLA_EINVAL, "%s: %s: levels must be listed 1..8 in order",
-                               file, where);
+            return dla_err_set(err, DLA_EINVAL,
+                               "%s: %s: levels must be listed 1..8 in order", file,
+                               where);
         if (b != (n + 1) / 2)
             return dla_err_set(err, DLA_EINVAL,
-                               "%s: %s: broad level %ld does not hold level %ld", file, where,
-                               b, n);
+                               "%s: %s: broad level %ld does not hold level %ld", file,
+                               where, b, n);
         lv->level = (int)n;
         lv->broad = (int)b;
-        if ((rc = dj_ltext(file, where, o, "broad_title", 1, FW_TITLE_MAX, lv->title, err)) !=
+        if ((rc = dj_ltext(file, where, o, "broad_title", 1, FW_TITLE_MAX, lv->title,
+                           err)) != DLA_OK ||
+            (rc = dj_ltext(file, where, o, "summary", 1, FW_TEXT_MAX, dummy, err)) !=
                 DLA_OK ||
-            (rc = dj_ltext(file, where, o, "summary", 1, FW_TEXT_MAX, dummy, err)) != DLA_OK ||
             (rc = dj_ltext(file, where, o, "complexity", 0, FW_TEXT_MAX, lv->complexity,
                            err)) != DLA_OK ||
-            (rc = dj_ltext(file, where, o, "autonomy", 0, FW_TEXT_MAX, lv->autonomy, err)) !=
-                DLA_OK ||
-            (rc = dj_ltext(file, where, o, "cognitive", 0, FW_TEXT_MAX, lv->cognitive, err)) !=
-                DLA_OK)
+            (rc = dj_ltext(file, where, o, "autonomy", 0, FW_TEXT_MAX, lv->autonomy,
+                           err)) != DLA_OK ||
+            (rc = dj_ltext(file, where, o, "cognitive", 0, FW_TEXT_MAX, lv->cognitive,
+                           err)) != DLA_OK)
             return rc;
     }
     return DLA_OK;
@@ -80,8 +83,9 @@ static int fw_areas(const char *file, dla_framework_t *fw, json_t *arr, dla_err_
 
     if (!json_is_array(arr) || json_array_size(arr) < 1 ||
         json_array_size(arr) > DLA_FW_MAX_AREAS)
-        return dla_err_set(err, DLA_EINVAL, "%s: \"areas\" must be an array of 1..%d areas",
-                           file, DLA_FW_MAX_AREAS);
+        return dla_err_set(err, DLA_EINVAL,
+                           "%s: \"areas\" must be an array of 1..%d areas", file,
+                           DLA_FW_MAX_AREAS);
     for (i = 0; i < json_array_size(arr); i++) {
         json_t *o = json_array_get(arr, i), *comps;
         dla_fw_area_t *a = &fw->areas[fw->n_areas];
@@ -105,8 +109,9 @@ static int fw_areas(const char *file, dla_framework_t *fw, json_t *arr, dla_err_
             return rc;
         comps = json_object_get(o, "competences");
         if (!json_is_array(comps) || json_array_size(comps) < 1)
-            return dla_err_set(err, DLA_EINVAL, "%s: %s: \"competences\" must be a non-empty array",
-                               file, where);
+            return dla_err_set(err, DLA_EINVAL,
+                               "%s: %s: \"competences\" must be a non-empty array", file,
+                               where);
         a->first_comp = fw->n_comps;
         a->n_comps = 0;
         fw->n_areas++;
@@ -126,11 +131,12 @@ static int fw_areas(const char *file, dla_framework_t *fw, json_t *arr, dla_err_
                 (rc = dj_str(file, cw, co, "esco", 0, 300, &esco, err)) != DLA_OK)
                 return rc;
             if (!dj_ident(cid, 15))
-                return dla_err_set(err, DLA_EINVAL, "%s: %s: bad id \"%s\"", file, cw, cid);
+                return dla_err_set(err, DLA_EINVAL, "%s: %s: bad id \"%s\"", file, cw,
+                                   cid);
             snprintf(cw, sizeof(cw), "competence %s", cid);
             if (dla_framework_comp(fw, cid) >= 0)
-                return dla_err_set(err, DLA_EINVAL, "%s: %s: duplicate competence id", file,
-                                   cw);
+                return dla_err_set(err, DLA_EINVAL, "%s: %s: duplicate competence id",
+                                   file, cw);
             c->id = cid;
             c->area = fw->n_areas - 1;
             if ((rc = dj_ltext(file, cw, co, "title", 1, FW_TITLE_MAX, c->title, err)) !=
@@ -144,18 +150,20 @@ static int fw_areas(const char *file, dla_framework_t *fw, json_t *arr, dla_err_
     }
     for (k = 0; k < fw->n_comps; k++)
         if (dla_framework_area(fw, fw->comps[k].id) >= 0)
-            return dla_err_set(err, DLA_EINVAL, "%s: id \"%s\" names both an area and a competence",
-                               file, fw->comps[k].id);
+            return dla_err_set(err, DLA_EINVAL,
+                               "%s: id \"%s\" names both an area and a competence", file,
+                               fw->comps[k].id);
     return DLA_OK;
 }
 
 int dla_framework_from_json(const char *name, json_t *doc, dla_framework_t **out,
                             dla_err_t *err)
 {
-    static const char *const keys[] = {"id", "version", "item_bank", "title", "source",
-                                       "translation", "levels", "areas", NULL};
-    static const char *const skeys[] = {"citation", "doi", "url", "licence", "attribution",
-                                        "note", NULL};
+    static const char *const keys[] = {"id",     "version", "item_bank",
+                                       "title",  "source",  "translation",
+                                       "levels", "areas",   NULL};
+    static const char *const skeys[] = {"citation",    "doi",  "url", "licence",
+                                        "attribution", "note", NULL};
     static const char *const tkeys[] = {"official", "note", NULL};
     dla_framework_t *fw = NULL;
     json_t *src, *tr;
@@ -172,8 +180,8 @@ int dla_framework_from_json(const char *name, json_t *doc, dla_framework_t **out
         (rc = dj_str(name, "framework", doc, "version", 1, 31, &s, err)) != DLA_OK ||
         (rc = dj_str(name, "framework", doc, "item_bank", 0, 63, &fw->item_bank, err)) !=
             DLA_OK ||
-        (rc = dj_ltext(name, "framework", doc, "title", 1, FW_TITLE_MAX, fw->title, err)) !=
-            DLA_OK)
+        (rc = dj_ltext(name, "framework", doc, "title", 1, FW_TITLE_MAX, fw->title,
+                       err)) != DLA_OK)
         goto fail;
     if (!dj_ident(fw->id, 63)) {
         rc = dla_err_set(err, DLA_EINVAL, "%s: framework: bad id \"%s\"", name, fw->id);
@@ -188,20 +196,24 @@ int dla_framework_from_json(const char *name, json_t *doc, dla_framework_t **out
     src = json_object_get(doc, "source");
     if (src != NULL) {
         if ((rc = dj_keys(name, "source", src, skeys, err)) != DLA_OK ||
-            (rc = dj_str(name, "source", src, "citation", 1, FW_TEXT_MAX, &s, err)) != DLA_OK ||
+            (rc = dj_str(name, "source", src, "citation", 1, FW_TEXT_MAX, &s, err)) !=
+                DLA_OK ||
             (rc = dj_str(name, "source", src, "doi", 0, 200, &s, err)) != DLA_OK ||
             (rc = dj_str(name, "source", src, "url", 0, 500, &s, err)) != DLA_OK ||
-            (rc = dj_str(name, "source", src, "licence", 1, FW_TEXT_MAX, &s, err)) != DLA_OK ||
-            (rc = dj_ltext(name, "source", src, "attribution", 1, FW_TEXT_MAX, txt, err)) !=
+            (rc = dj_str(name, "source", src, "licence", 1, FW_TEXT_MAX, &s, err)) !=
                 DLA_OK ||
-            (rc = dj_ltext(name, "source", src, "note", 0, FW_TEXT_MAX, txt, err)) != DLA_OK)
+            (rc = dj_ltext(name, "source", src, "attribution", 1, FW_TEXT_MAX, txt,
+                           err)) != DLA_OK ||
+            (rc = dj_ltext(name, "source", src, "note", 0, FW_TEXT_MAX, txt, err)) !=
+                DLA_OK)
             goto fail;
     }
     tr = json_object_get(doc, "translation");
     if (tr == NULL || !json_is_object(tr) || !json_is_object(json_object_get(tr, "lt"))) {
-        rc = dla_err_set(err, DLA_EINVAL,
-                         "%s: framework: \"translation\": {\"lt\": {\"official\": ...}} is required",
-                         name);
+        rc = dla_err_set(
+            err, DLA_EINVAL,
+            "%s: framework: \"translation\": {\"lt\": {\"official\": ...}} is required",
+            name);
         goto fail;
     }
     {
@@ -211,13 +223,13 @@ int dla_framework_from_json(const char *name, json_t *doc, dla_framework_t **out
             (rc = dj_keys(name, "translation.lt", lt, tkeys, err)) != DLA_OK)
             goto fail;
         if (!json_is_boolean(json_object_get(lt, "official"))) {
-            rc = dla_err_set(err, DLA_EINVAL, "%s: translation.lt: \"official\" must be a boolean",
-                             name);
+            rc = dla_err_set(err, DLA_EINVAL,
+                             "%s: translation.lt: \"official\" must be a boolean", name);
             goto fail;
         }
         fw->lt_official = json_is_true(json_object_get(lt, "official"));
-        if ((rc = dj_ltext(name, "translation.lt", lt, "note", !fw->lt_official, FW_TEXT_MAX,
-                           txt, err)) != DLA_OK)
+        if ((rc = dj_ltext(name, "translation.lt", lt, "note", !fw->lt_official,
+                           FW_TEXT_MAX, txt, err)) != DLA_OK)
             goto fail;
     }
     if ((rc = fw_levels(name, fw, json_object_get(doc, "levels"), err)) != DLA_OK ||

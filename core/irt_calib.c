@@ -12,8 +12,8 @@
 #define CQ 41
 #define MISSING 255
 
-static void item_newton(dla_irt_par_t *p, const double *x, const double *nq, const double *rq,
-                        double *a_se, double *b_se, double *moved)
+static void item_newton(dla_irt_par_t *p, const double *x, const double *nq,
+                        const double *rq, double *a_se, double *b_se, double *moved)
 {
     int it, q;
     double old_a = p->a, old_b = p->b;
@@ -158,7 +158,8 @@ int dla_irt_calibrate(const unsigned char *resp, size_t n_persons, size_t n_item
             double mv = 0.0;
             if (!fit[i].fitted)
                 continue;
-            item_newton(&par[i], x, nq + i * CQ, rq + i * CQ, &fit[i].a_se, &fit[i].b_se, &mv);
+            item_newton(&par[i], x, nq + i * CQ, rq + i * CQ, &fit[i].a_se, &fit[i].b_se,
+                        &mv);
             if (mv > moved)
                 moved = mv;
         }

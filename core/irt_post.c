@@ -21,8 +21,8 @@ int dla_irt_post_init(dla_irt_post_t *p, int dims, double rho, dla_err_t *err)
 
     memset(p, 0, sizeof(*p));
     if (dims < 1 || dims > DLA_IRT_MAX_DIMS)
-        return dla_err_set(err, DLA_EINVAL, "ability dimensions %d out of range 1..%d", dims,
-                           DLA_IRT_MAX_DIMS);
+        return dla_err_set(err, DLA_EINVAL, "ability dimensions %d out of range 1..%d",
+                           dims, DLA_IRT_MAX_DIMS);
     if (!(rho >= 0.0 && rho < 1.0))
         return dla_err_set(err, DLA_EINVAL, "correlation %g out of range [0,1)", rho);
     p->lik = malloc(sizeof(double) * (size_t)dims * Q * Q);
@@ -90,8 +90,8 @@ void dla_irt_post_add(dla_irt_post_t *p, int dim, const dla_irt_par_t *par, int 
     p->n[dim]++;
 }
 
-void dla_irt_post_moments(const dla_irt_post_t *p, double *mean, double *cov, double *g_mean,
-                          double *g_sd)
+void dla_irt_post_moments(const dla_irt_post_t *p, double *mean, double *cov,
+                          double *g_mean, double *g_sd)
 {
     double e1[DLA_IRT_MAX_DIMS][Q], e2[DLA_IRT_MAX_DIMS][Q];
     double lp[Q], pi[Q];

@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (dla_framework_from_json("fuzz.json", doc, &fw, &err) == DLA_OK) {
         json_t *pkg = dla_framework_to_case(fw, "urn:fuzz");
         dla_framework_t *back = NULL;
-        if (pkg != NULL && dla_framework_from_case("rt.json", pkg, "rt", &back, &err) == DLA_OK)
+        if (pkg != NULL &&
+            dla_framework_from_case("rt.json", pkg, "rt", &back, &err) == DLA_OK)
             dla_framework_free(back);
         json_decref(pkg);
         dla_framework_free(fw);

@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *item = NULL, *arr, *docs = NULL;
     dla_err_t err;
 
-    if (dla_qti_parse("fuzz.xml", (const char *)data, size, "1.1", 3, "en", &item, &err) !=
-        DLA_OK)
+    if (dla_qti_parse("fuzz.xml", (const char *)data, size, "1.1", 3, "en", &item,
+                      &err) != DLA_OK)
         return 0;
     arr = json_array();
     json_array_append_new(arr, item);

@@ -117,6 +117,11 @@ test('profile: validated, saved, editable', async () => {
   assert.match(r.json.error.message, /objectives\[0\]/);
   r = await api('PUT', '/api/v1/profile', '{"role_id": ');
   assert.equal(r.status, 400);
+  r = await api('PUT', '/api/v1/profile', { role_text: 'line\nbreak' });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /^role_text/);
+  r = await api('PUT', '/api/v1/profile', { objectives: [{ competence: '1.1', reason: 'x'.repeat(501) }] });
+  assert.equal(r.status, 400);
   r = await api('PUT', '/api/v1/profile', {
     role_id: 'specialist',
     objectives: [{ competence: '4.2', reason: 'Tvarkau gyventojų asmens duomenis' }, { competence: '1.3' }],
@@ -249,4 +254,38 @@ test('a whole diagnostic through the API, then its statements in the LRS', async
   assert.equal(ext.framework, 'digcomp-2.1');
   assert.ok(typeof answers[0].result.extensions['https://w3id.org/dla/xapi/ext/ability'] === 'number');
   assert.ok(done[0].result.score.scaled >= 0);
+});
+
+test('learners in parallel, with concurrent retries of the same answer', async () => {
+  const tokens = [];
+  for (let i = 0; i < 6; i++) {
+    tokens.push(JSON.parse(dla(['token', '--tenant', 'demo', '--user', `par-${i}`, '--role', 'learner', '--json'])).token);
+  }
+  const walk = async (tok, k) => {
+    let st = (await api('POST', '/api/v1/diagnostics', { language: k % 2 ? 'en' : 'lt' }, tok)).json;
+    let n = 0;
+    while (st.state === 'in_progress') {
+      const body = { item: st.item.id, answer: st.item.options[(n + k) % st.item.options.length].id };
+      // the same answer sent twice at once: both succeed, one records it
+      const [a, b] = await Promise.all([
+        api('POST', `/api/v1/diagnostics/${st.id}/answers`, body, tok),
+        api('POST', `/api/v1/diagnostics/${st.id}/answers`, body, tok),
+      ]);
+      assert.equal(a.status, 200, a.text);
+      assert.equal(b.status, 200, b.text);
+      assert.equal(a.json.progress.answered, n + 1);
+      assert.equal(b.json.progress.answered, n + 1);
+      assert.ok(a.json.duplicate === true || b.json.duplicate === true);
+      st = a.json;
+      n++;
+    }
+    return { id: st.id, n };
+  };
+  const done = await Promise.all(tokens.map((t, k) => walk(t, k)));
+  for (const [k, d] of done.entries()) {
+    assert.equal(d.n, 40);
+    const r = await api('GET', `/api/v1/diagnostics/${d.id}/result`, undefined, tokens[k]);
+    assert.equal(r.status, 200);
+    assert.equal(r.json.answered, 40);
+  }
 });

@@ -22,8 +22,8 @@ static int setup(void **state)
     dla_err_t err;
 
     (void)state;
-    if (dla_framework_load(DLA_SOURCE_DIR "/config/frameworks/digcomp-2.1.json", &fw, &err) !=
-        DLA_OK) {
+    if (dla_framework_load(DLA_SOURCE_DIR "/config/frameworks/digcomp-2.1.json", &fw,
+                           &err) != DLA_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
@@ -55,9 +55,10 @@ static int run(dla_cat_t *c, uint64_t seed, const double *truth, size_t *seq,
         if (dla_cat_next(c, ex, &rng, &it) != DLA_OK)
             break;
         ci = &bank.cat[it];
-        assert_int_equal(dla_cat_answer(c, it, dla_cat_uniform(&resp) <
-                                                    dla_irt_p(&ci->par, truth[ci->area])),
-                         DLA_OK);
+        assert_int_equal(
+            dla_cat_answer(c, it,
+                           dla_cat_uniform(&resp) < dla_irt_p(&ci->par, truth[ci->area])),
+            DLA_OK);
         seq[n++] = it;
     }
     assert_int_equal(dla_cat_remaining(c), 0);

@@ -19,7 +19,8 @@ static dla_framework_t *fw;
 static int setup(void **state)
 {
     (void)state;
-    return dla_framework_load(DLA_SOURCE_DIR "/config/frameworks/digcomp-2.1.json", &fw, NULL);
+    return dla_framework_load(DLA_SOURCE_DIR "/config/frameworks/digcomp-2.1.json", &fw,
+                              NULL);
 }
 
 static int teardown(void **state)
@@ -30,9 +31,12 @@ static int teardown(void **state)
 }
 
 static const char *GOOD =
-    "{\"framework\":\"digcomp-2.1\",\"competence\":\"4.2\",\"items\":[{\"id\":\"t-4.2-01\","
-    "\"level\":3,\"type\":\"choice\",\"context\":\"gdpr\",\"stem\":{\"lt\":\"Klausimas?\","
-    "\"en\":\"Question?\"},\"options\":[{\"id\":\"a\",\"lt\":\"A\",\"en\":\"A\"},{\"id\":\"b\","
+    "{\"framework\":\"digcomp-2.1\",\"competence\":\"4.2\",\"items\":[{\"id\":\"t-4.2-"
+    "01\","
+    "\"level\":3,\"type\":\"choice\",\"context\":\"gdpr\",\"stem\":{\"lt\":\"Klausimas?"
+    "\","
+    "\"en\":\"Question?\"},\"options\":[{\"id\":\"a\",\"lt\":\"A\",\"en\":\"A\"},{\"id\":"
+    "\"b\","
     "\"lt\":\"B\",\"en\":\"B\"},{\"id\":\"c\",\"lt\":\"C\",\"en\":\"C\"}],\"key\":\"b\","
     "\"feedback\":{\"lt\":\"Todėl.\",\"en\":\"Because.\"}}]}";
 
@@ -88,17 +92,18 @@ static void test_good_item(void **state)
     json_decref(d);
     /* calibration overrides */
     {
-        json_t *cal = json_pack("{s:{s:{s:f, s:f, s:f}, s:{s:f, s:f, s:f}}}", "items", "t-4.2-01",
-                                "a", 1.1, "b", 0.3, "c", 0.2, "unknown", "a", 1.0, "b", 0.0, "c",
-                                0.0);
+        json_t *cal = json_pack("{s:{s:{s:f, s:f, s:f}, s:{s:f, s:f, s:f}}}", "items",
+                                "t-4.2-01", "a", 1.1, "b", 0.3, "c", 0.2, "unknown", "a",
+                                1.0, "b", 0.0, "c", 0.0);
         size_t ign = 0;
         assert_int_equal(dla_diag_bank_apply_calibration(&b, cal, &ign, &err), DLA_OK);
         assert_int_equal(ign, 1);
         assert_true(b.items[0].calibrated);
         assert_true(fabs(b.cat[0].par.b - 0.3) < 1e-12);
-        json_object_set_new(json_object_get(json_object_get(cal, "items"), "t-4.2-01"), "a",
-                            json_real(-1.0));
-        assert_int_equal(dla_diag_bank_apply_calibration(&b, cal, NULL, &err), DLA_EINVAL);
+        json_object_set_new(json_object_get(json_object_get(cal, "items"), "t-4.2-01"),
+                            "a", json_real(-1.0));
+        assert_int_equal(dla_diag_bank_apply_calibration(&b, cal, NULL, &err),
+                         DLA_EINVAL);
         json_decref(cal);
     }
     dla_diag_bank_free(&b);
@@ -136,7 +141,8 @@ static void test_refusals(void **state)
                         json_string(""));
     expect(d, "4.2.json", "\"en\" is empty");
     d = good();
-    json_object_set_new(json_object_get(item0(d), "feedback"), "en", json_string("a\x01z"));
+    json_object_set_new(json_object_get(item0(d), "feedback"), "en",
+                        json_string("a\x01z"));
     expect(d, "4.2.json", "control characters");
     d = good();
     json_object_set_new(d, "competence", json_string("7.7"));
@@ -163,7 +169,8 @@ static void test_shipped_bank(void **state)
 
     (void)state;
     dla_diag_bank_init(&b, fw);
-    if (dla_diag_bank_load_dir(&b, DLA_SOURCE_DIR "/config/items/digcomp-2.1", &err) != DLA_OK)
+    if (dla_diag_bank_load_dir(&b, DLA_SOURCE_DIR "/config/items/digcomp-2.1", &err) !=
+        DLA_OK)
         fail_msg("shipped bank: %s", err.msg);
     if (b.n_items > 0) {
         assert_int_equal(dla_diag_bank_finish(&b, &err), DLA_OK);
@@ -189,7 +196,8 @@ static void test_score(void **state)
     dla_diag_bank_init(&b, fw);
     assert_int_equal(dla_diag_bank_synthetic(&b, 15, NULL), DLA_OK);
     /* no answers: everything at the prior, level 4/5 boundary, wide intervals */
-    assert_int_equal(dla_diag_score(&b, idx, resp, 0, 0.7, areas, comps, &all, NULL), DLA_OK);
+    assert_int_equal(dla_diag_score(&b, idx, resp, 0, 0.7, areas, comps, &all, NULL),
+                     DLA_OK);
     assert_true(fabs(areas[0].theta) < 1e-6 && areas[0].se > 0.99);
     assert_true(comps[0].se > areas[0].se); /* competence = area + deviation */
     assert_true(areas[0].level_lo <= 3 && areas[0].level_hi >= 6);
@@ -199,20 +207,23 @@ static void test_score(void **state)
         resp[n] = b.items[i].area == 3 ? 1 : (unsigned char)(n % 2);
         n++;
     }
-    assert_int_equal(dla_diag_score(&b, idx, resp, n, 0.7, areas, comps, &all, NULL), DLA_OK);
+    assert_int_equal(dla_diag_score(&b, idx, resp, n, 0.7, areas, comps, &all, NULL),
+                     DLA_OK);
     /* the area answered all right stands clearly above the others */
     for (c = 0; c < 5; c++)
         if (c != 3)
             assert_true(areas[3].theta > areas[c].theta + 0.8);
     assert_true(areas[3].level > areas[0].level);
     for (c = 0; c < 21; c++) {
-        assert_true(comps[c].level_lo <= comps[c].level && comps[c].level <= comps[c].level_hi);
+        assert_true(comps[c].level_lo <= comps[c].level &&
+                    comps[c].level <= comps[c].level_hi);
         if (fw->comps[c].area == 3)
             assert_true(comps[c].theta > areas[0].theta + 0.5);
     }
     assert_true(all.theta > areas[0].theta && all.theta < areas[3].theta);
     idx[0] = b.n_items;
-    assert_int_equal(dla_diag_score(&b, idx, resp, 1, 0.7, areas, comps, &all, NULL), DLA_EINVAL);
+    assert_int_equal(dla_diag_score(&b, idx, resp, 1, 0.7, areas, comps, &all, NULL),
+                     DLA_EINVAL);
     dla_diag_bank_free(&b);
 }
 

@@ -46,8 +46,8 @@ static int setup(void **state)
     dla_err_t err;
 
     (void)state;
-    if (dla_framework_load(DLA_SOURCE_DIR "/config/frameworks/digcomp-2.1.json", &fw, &err) !=
-        DLA_OK)
+    if (dla_framework_load(DLA_SOURCE_DIR "/config/frameworks/digcomp-2.1.json", &fw,
+                           &err) != DLA_OK)
         return -1;
     dla_diag_bank_init(&bank, fw);
     if (dla_diag_bank_load_dir(&bank, DLA_SOURCE_DIR "/config/items/digcomp-2.1", &err) ==
@@ -56,7 +56,8 @@ static int setup(void **state)
         fprintf(stderr, "simulating on the shipped bank (%zu items)\n", bank.n_items);
         return 0;
     }
-    fprintf(stderr, "shipped bank incomplete (%zu items): synthetic bank of 15 per competence\n",
+    fprintf(stderr,
+            "shipped bank incomplete (%zu items): synthetic bank of 15 per competence\n",
             bank.n_items);
     dla_diag_bank_free(&bank);
     dla_diag_bank_init(&bank, fw);
@@ -96,7 +97,9 @@ static void test_floors(void **state)
     txt = json_dumps(json_object_get(rep, "floors"), JSON_COMPACT);
     fprintf(stderr, "floors: %s\n", txt);
     free(txt);
-    fprintf(stderr, "adaptive rmse %.3f broad %.3f length %.1f exposure %.3f | fixed rmse %.3f broad %.3f\n",
+    fprintf(stderr,
+            "adaptive rmse %.3f broad %.3f length %.1f exposure %.3f | fixed rmse %.3f "
+            "broad %.3f\n",
             num(rep, "adaptive", "rmse_mean"), num(rep, "adaptive", "broad_accuracy"),
             num(json_object_get(rep, "adaptive"), "length", "mean"),
             num(rep, "adaptive", "max_exposure"), num(rep, "fixed", "rmse_mean"),
@@ -109,7 +112,8 @@ static void test_floors(void **state)
     for (k = 0; k < json_array_size(ca); k++)
         assert_true(num(json_array_get(ca, k), "rmse", NULL) <=
                     1.10 * num(json_array_get(fa, k), "rmse", NULL));
-    assert_true(num(rep, "adaptive", "broad_accuracy") >= num(rep, "fixed", "broad_accuracy"));
+    assert_true(num(rep, "adaptive", "broad_accuracy") >=
+                num(rep, "fixed", "broad_accuracy"));
     assert_true(num(rep, "adaptive", "max_exposure") <= 0.40);
     assert_true(num(json_object_get(rep, "fixed"), "length", "mean") == 82.0);
     assert_true(json_is_true(json_object_get(json_object_get(rep, "floors"), "pass")));
@@ -132,7 +136,8 @@ static void test_same_seed_same_report(void **state)
     o.seed = 12;
     assert_int_equal(dla_diag_simulate(&bank, &o, &r3, NULL), DLA_OK);
     assert_true(json_equal(r1, r2));
-    assert_false(json_equal(json_object_get(r1, "adaptive"), json_object_get(r3, "adaptive")));
+    assert_false(
+        json_equal(json_object_get(r1, "adaptive"), json_object_get(r3, "adaptive")));
     json_decref(r1);
     json_decref(r2);
     json_decref(r3);
@@ -154,7 +159,8 @@ static void test_fixed_form_is_content_balanced(void **state)
         assert_true(per_comp[c] == 3 || per_comp[c] == 4);
     /* remainder to the smallest areas: area 1 (3 competences) gets 4 each */
     assert_int_equal(per_area[0], 12);
-    assert_int_equal(per_area[0] + per_area[1] + per_area[2] + per_area[3] + per_area[4], 82);
+    assert_int_equal(per_area[0] + per_area[1] + per_area[2] + per_area[3] + per_area[4],
+                     82);
 }
 
 int main(void)

@@ -52,7 +52,8 @@ static void test_shipped(void **state)
     dla_framework_free(b);
 }
 
-/* Loads the shipped 2.1 document, applies `mutate`, expects an error containing `needle`. */
+/* Loads the shipped 2.1 document, applies `mutate`, expects an error containing `needle`.
+ */
 static void refuse(void (*mutate)(json_t *), const char *needle)
 {
     json_error_t je;
@@ -71,24 +72,44 @@ static void refuse(void (*mutate)(json_t *), const char *needle)
 
 static json_t *comp(json_t *d, int a, int c)
 {
-    return json_array_get(json_object_get(json_array_get(json_object_get(d, "areas"), (size_t)a),
-                                          "competences"),
-                          (size_t)c);
+    return json_array_get(
+        json_object_get(json_array_get(json_object_get(d, "areas"), (size_t)a),
+                        "competences"),
+        (size_t)c);
 }
-static void m_unknown_key(json_t *d) { json_object_set_new(d, "extra", json_true()); }
-static void m_missing_lt(json_t *d) { json_object_del(json_object_get(comp(d, 1, 2), "title"), "lt"); }
-static void m_dup_comp(json_t *d) { json_object_set_new(comp(d, 0, 1), "id", json_string("1.1")); }
+static void m_unknown_key(json_t *d)
+{
+    json_object_set_new(d, "extra", json_true());
+}
+static void m_missing_lt(json_t *d)
+{
+    json_object_del(json_object_get(comp(d, 1, 2), "title"), "lt");
+}
+static void m_dup_comp(json_t *d)
+{
+    json_object_set_new(comp(d, 0, 1), "id", json_string("1.1"));
+}
 static void m_level_order(json_t *d)
 {
-    json_object_set_new(json_array_get(json_object_get(d, "levels"), 2), "level", json_integer(5));
+    json_object_set_new(json_array_get(json_object_get(d, "levels"), 2), "level",
+                        json_integer(5));
 }
 static void m_empty_title(json_t *d)
 {
     json_object_set_new(json_object_get(comp(d, 3, 0), "title"), "en", json_string(""));
 }
-static void m_no_translation(json_t *d) { json_object_del(d, "translation"); }
-static void m_comp_key(json_t *d) { json_object_set_new(comp(d, 4, 3), "level", json_integer(1)); }
-static void m_bad_id(json_t *d) { json_object_set_new(comp(d, 2, 0), "id", json_string("3 1")); }
+static void m_no_translation(json_t *d)
+{
+    json_object_del(d, "translation");
+}
+static void m_comp_key(json_t *d)
+{
+    json_object_set_new(comp(d, 4, 3), "level", json_integer(1));
+}
+static void m_bad_id(json_t *d)
+{
+    json_object_set_new(comp(d, 2, 0), "id", json_string("3 1"));
+}
 
 static void test_refused(void **state)
 {
@@ -134,24 +155,29 @@ static void test_case_round_trip(void **state)
     items = json_object_get(pkg, "CFItems");
     assert_int_equal(json_array_size(items), 26); /* 5 areas + 21 competences */
     assert_int_equal(json_array_size(json_object_get(pkg, "CFAssociations")), 26);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 1), "CFItemType")),
-                        "Competence");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(items, 1), "CFItemType")),
+        "Competence");
     /* stable name-based identifiers */
     {
         json_t *again = dla_framework_to_case(a, "https://dla.example");
-        assert_string_equal(
-            json_string_value(json_object_get(json_object_get(pkg, "CFDocument"), "identifier")),
-            json_string_value(json_object_get(json_object_get(again, "CFDocument"), "identifier")));
+        assert_string_equal(json_string_value(json_object_get(
+                                json_object_get(pkg, "CFDocument"), "identifier")),
+                            json_string_value(json_object_get(
+                                json_object_get(again, "CFDocument"), "identifier")));
         json_decref(again);
     }
-    assert_int_equal(dla_framework_from_case("pkg.json", pkg, "digcomp-copy", &b, &err), DLA_OK);
+    assert_int_equal(dla_framework_from_case("pkg.json", pkg, "digcomp-copy", &b, &err),
+                     DLA_OK);
     assert_string_equal(b->id, "digcomp-copy");
     assert_int_equal(b->n_areas, a->n_areas);
     assert_int_equal(b->n_comps, a->n_comps);
     for (i = 0; i < a->n_comps; i++) {
         assert_string_equal(a->comps[i].id, b->comps[i].id);
-        assert_string_equal(a->comps[i].title[DLA_LANG_LT], b->comps[i].title[DLA_LANG_LT]);
-        assert_string_equal(a->comps[i].title[DLA_LANG_EN], b->comps[i].title[DLA_LANG_EN]);
+        assert_string_equal(a->comps[i].title[DLA_LANG_LT],
+                            b->comps[i].title[DLA_LANG_LT]);
+        assert_string_equal(a->comps[i].title[DLA_LANG_EN],
+                            b->comps[i].title[DLA_LANG_EN]);
         assert_int_equal(a->comps[i].area, b->comps[i].area);
     }
     assert_string_equal(a->levels[4].title[DLA_LANG_LT], b->levels[4].title[DLA_LANG_LT]);
@@ -160,17 +186,20 @@ static void test_case_round_trip(void **state)
     {
         json_t *foreign = json_pack(
             "{s:{s:s, s:s}, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}], "
-            "s:[{s:s, s:{s:s}, s:{s:s}}, {s:s, s:{s:s}, s:{s:s}}, {s:s, s:{s:s}, s:{s:s}}]}",
+            "s:[{s:s, s:{s:s}, s:{s:s}}, {s:s, s:{s:s}, s:{s:s}}, {s:s, s:{s:s}, "
+            "s:{s:s}}]}",
             "CFDocument", "identifier", "D", "title", "Project management", "CFItems",
             "identifier", "A", "fullStatement", "Planning", "humanCodingScheme", "PM1",
-            "identifier", "B", "fullStatement", "Scheduling work", "humanCodingScheme", "PM1.1",
-            "identifier", "C", "fullStatement", "Estimating effort", "humanCodingScheme",
-            "PM1.2", "CFAssociations", "associationType", "isChildOf", "originNodeURI",
-            "identifier", "A", "destinationNodeURI", "identifier", "D", "associationType",
-            "isChildOf", "originNodeURI", "identifier", "B", "destinationNodeURI", "identifier",
-            "A", "associationType", "isChildOf", "originNodeURI", "identifier", "C",
-            "destinationNodeURI", "identifier", "A");
-        assert_int_equal(dla_framework_from_case("pm.json", foreign, "pm", &b, &err), DLA_OK);
+            "identifier", "B", "fullStatement", "Scheduling work", "humanCodingScheme",
+            "PM1.1", "identifier", "C", "fullStatement", "Estimating effort",
+            "humanCodingScheme", "PM1.2", "CFAssociations", "associationType",
+            "isChildOf", "originNodeURI", "identifier", "A", "destinationNodeURI",
+            "identifier", "D", "associationType", "isChildOf", "originNodeURI",
+            "identifier", "B", "destinationNodeURI", "identifier", "A", "associationType",
+            "isChildOf", "originNodeURI", "identifier", "C", "destinationNodeURI",
+            "identifier", "A");
+        assert_int_equal(dla_framework_from_case("pm.json", foreign, "pm", &b, &err),
+                         DLA_OK);
         assert_int_equal(b->n_areas, 1);
         assert_int_equal(b->n_comps, 2);
         assert_int_equal(b->lt_official, 0);
@@ -178,13 +207,14 @@ static void test_case_round_trip(void **state)
         dla_framework_free(b);
         json_object_set_new(json_array_get(json_object_get(foreign, "CFItems"), 1),
                             "humanCodingScheme", json_string("PM1"));
-        assert_int_equal(dla_framework_from_case("pm.json", foreign, "pm", &b, &err), DLA_EINVAL);
+        assert_int_equal(dla_framework_from_case("pm.json", foreign, "pm", &b, &err),
+                         DLA_EINVAL);
         assert_non_null(strstr(err.msg, "pm.json"));
         json_decref(foreign);
     }
-    assert_int_equal(dla_framework_from_case("x.json", json_object_get(pkg, "CFItems"), "x", &b,
-                                             &err),
-                     DLA_EINVAL);
+    assert_int_equal(
+        dla_framework_from_case("x.json", json_object_get(pkg, "CFItems"), "x", &b, &err),
+        DLA_EINVAL);
     json_decref(pkg);
     dla_framework_free(a);
 }

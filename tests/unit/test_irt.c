@@ -36,7 +36,8 @@ static void test_probability_information(void **state)
     NEAR(dla_irt_p(&g2, 1.0), 0.904637662382306, 1e-12);
     NEAR(dla_irt_info(&g2, 1.0), 0.08178128952650027, 1e-12);
     /* guessing lowers information at the same slope */
-    assert_true(dla_irt_info(&g, 0.0) < dla_irt_info(&(dla_irt_par_t){1.2, 0.0, 0.0}, 0.0));
+    assert_true(dla_irt_info(&g, 0.0) <
+                dla_irt_info(&(dla_irt_par_t){1.2, 0.0, 0.0}, 0.0));
     /* extreme abilities stay finite */
     assert_true(dla_irt_p(&p3, 1e6) <= 1.0 && dla_irt_p(&p3, -1e6) >= 0.0);
     assert_true(isfinite(dla_irt_info(&g, -50.0)));
@@ -177,7 +178,7 @@ static void test_calibration_recovers_2pl(void **state)
 {
     enum { NP = 2000, NI = 10 };
     static const dla_irt_par_t truth[NI] = {
-        {0.8, -1.5, 0}, {1.0, -1.0, 0}, {1.2, -0.5, 0}, {1.6, 0.0, 0}, {1.4, 0.3, 0},
+        {0.8, -1.5, 0}, {1.0, -1.0, 0}, {1.2, -0.5, 0}, {1.6, 0.0, 0},  {1.4, 0.3, 0},
         {1.0, 0.8, 0},  {1.8, 1.0, 0},  {0.9, 1.5, 0},  {1.3, -0.2, 0}, {1.1, 0.5, 0}};
     unsigned char *resp = malloc((size_t)NP * (NI + 1));
     dla_irt_par_t par[NI + 1];
@@ -192,7 +193,8 @@ static void test_calibration_recovers_2pl(void **state)
         for (i = 0; i < NI; i++)
             resp[p * (NI + 1) + i] = dla_cat_uniform(&rng) < dla_irt_p(&truth[i], th);
         /* item NI: seen by only 50 persons -> below the minimum sample */
-        resp[p * (NI + 1) + NI] = p < 50 ? (unsigned char)(dla_cat_uniform(&rng) < 0.5) : 255;
+        resp[p * (NI + 1) + NI] =
+            p < 50 ? (unsigned char)(dla_cat_uniform(&rng) < 0.5) : 255;
     }
     for (i = 0; i <= NI; i++)
         par[i] = (dla_irt_par_t){1.0, 0.0, 0.0};

@@ -31,7 +31,8 @@ static char *slurp(const char *name, size_t *len)
     return buf;
 }
 
-static int parse(const char *name, const char *comp, int level, json_t **out, dla_err_t *err)
+static int parse(const char *name, const char *comp, int level, json_t **out,
+                 dla_err_t *err)
 {
     size_t len;
     char *buf = slurp(name, &len);
@@ -65,7 +66,8 @@ static void test_qti21_and_30(void **state)
     assert_string_equal(json_string_value(json_object_get(x, "key")), "b");
     assert_non_null(strstr(json_string_value(json_object_get(x, "stem")),
                            "confirm your password through a link. What do you do?"));
-    assert_non_null(strstr(json_string_value(json_object_get(x, "feedback")), "never ask"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(x, "feedback")), "never ask"));
     /* QTI 3.0 without feedback in English: a generated one names the answer */
     x = json_array_get(p, 2);
     assert_non_null(strstr(json_string_value(json_object_get(x, "feedback")),
@@ -73,12 +75,13 @@ static void test_qti21_and_30(void **state)
     assert_int_equal(dla_qti_join(p, "digcomp-2.1", &docs, &err), DLA_OK);
     assert_int_equal(json_array_size(docs), 2);
     it = json_array_get(json_object_get(json_array_get(docs, 0), "items"), 0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(it, "stem"), "lt")),
-                        "Gaunate laišką, kuris atrodo siųstas Valstybinės mokesčių inspekcijos. "
-                        "Jame prašoma per nuorodą patvirtinti slaptažodį. Ką darote?");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(it, "stem"), "lt")),
+        "Gaunate laišką, kuris atrodo siųstas Valstybinės mokesčių inspekcijos. "
+        "Jame prašoma per nuorodą patvirtinti slaptažodį. Ką darote?");
     /* the joined documents pass the strict bank loader */
-    assert_int_equal(dla_framework_load(DLA_SOURCE_DIR "/config/frameworks/digcomp-2.1.json", &fw,
-                                        &err),
+    assert_int_equal(dla_framework_load(
+                         DLA_SOURCE_DIR "/config/frameworks/digcomp-2.1.json", &fw, &err),
                      DLA_OK);
     dla_diag_bank_init(&b, fw);
     for (i = 0; i < json_array_size(docs); i++)
@@ -131,10 +134,12 @@ static void test_refused(void **state)
     json_decref(x);
     /* no language at all */
     {
-        const char *nolang = "<assessmentItem xmlns=\"http://www.imsglobal.org/xsd/imsqti_v2p1\" "
-                             "identifier=\"a\" label=\"competence=1.1;level=1\"/>";
+        const char *nolang =
+            "<assessmentItem xmlns=\"http://www.imsglobal.org/xsd/imsqti_v2p1\" "
+            "identifier=\"a\" label=\"competence=1.1;level=1\"/>";
         assert_int_not_equal(
-            dla_qti_parse("x.xml", nolang, strlen(nolang), NULL, 0, NULL, &x, &err), DLA_OK);
+            dla_qti_parse("x.xml", nolang, strlen(nolang), NULL, 0, NULL, &x, &err),
+            DLA_OK);
     }
     assert_non_null(strstr(err.msg, "language"));
 }
