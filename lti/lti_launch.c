@@ -546,7 +546,11 @@ void lti_h_login(dla_req_t *req, void *ud)
     dla_resp_header(req, "Cache-Control", "no-store");
     if (storage && *storage && strlen(storage) < 64 && !strpbrk(storage, "\"'<>\\")) {
         /* LTI client-side postMessage storage: keep the state in the platform's
-         * storage frame too, then continue to the authorisation endpoint */
+         * storage frame too (addressed to the platform's origin, taken from its
+         * authorisation URL), then continue to the authorisation endpoint */
+        const char *hs = strstr(plat.auth_url, "://");
+        size_t ol = hs ? (size_t)(hs + 3 - plat.auth_url) + strcspn(hs + 3, "/?#") : 0;
+        char *origin = dla_arena_strndup(a, plat.auth_url, ol);
         char *page2 = dla_arena_sprintf(
             a,
             "<!doctype html><html><head><meta charset=\"utf-8\"><title>dla</title></head>"
@@ -557,11 +561,11 @@ void lti_h_login(dla_req_t *req, void *ud)
             "window.addEventListener('message',function(e){var d=e.data||{};"
             "if(d.subject==='lti.put_data.response')go();});"
             "f.postMessage({subject:'lti.put_data',message_id:s,key:'dla_state_'+s,value:"
-            "s},"
-            "'*');}catch(x){}setTimeout(go,1500);})();</script>"
+            "s},%s);}catch(x){}setTimeout(go,1500);})();</script>"
             "<noscript><a href=\"%s\">%s</a></noscript></body></html>",
             lti_js_string(a, storage), state, lti_js_string(a, loc),
-            lti_html_escape(a, loc), dla_t(lang, "lti.continue"));
+            lti_js_string(a, origin), lti_html_escape(a, loc),
+            dla_t(lang, "lti.continue"));
         if (page2) {
             dla_resp_body(req, 200, "text/html; charset=utf-8", page2, strlen(page2));
             goto cleanup;

@@ -115,6 +115,7 @@ test('LTI 1.3 login + launch opens a session', async () => {
   const withStorage = await get(s.location);
   assert.equal(withStorage.status, 200);
   assert.match(withStorage.body, /lti\.put_data/);
+  assert.ok(withStorage.body.includes(`},"${emu.url}");`), 'targetOrigin is the platform origin');
   assert.equal(withStorage.headers.get('set-cookie'), null);
 });
 
