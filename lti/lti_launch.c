@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "dla_auth.h"
 #include "dla_i18n.h"
 #include "dla_log.h"
@@ -699,6 +702,45 @@ static json_t *claim(json_t *p, const char *full)
     return json_object_get(p, full);
 }
 
+/* LTI 1.1 -> 1.3 migration (LTI Core 1.3, "LTI 1.1 migration claim"): when the
+ * platform vouches, with the 1.1 shared secret, that this 1.3 user is the 1.1
+ * user_id of a consumer of the same tenant, the launch keeps the 1.1 identity so
+ * the learner's history carries over. Signature: base64(HMAC-SHA256(secret,
+ * oauth_consumer_key & deployment_id & iss & client_id & exp & nonce)). */
+static void migrate11(lti_state_t *st, const lti_platform_t *plat, json_t *pl,
+                      const char *dep, dla_identity_t *id)
+{
+    json_t *m = claim(pl, CLAIM "lti1p1");
+    const char *key = json_string_value(json_object_get(m, "oauth_consumer_key"));
+    const char *user = json_string_value(json_object_get(m, "user_id"));
+    const char *sign = json_string_value(json_object_get(m, "oauth_consumer_key_sign"));
+    const char *nonce = json_string_value(json_object_get(pl, "nonce"));
+    lti_consumer_t cons;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    char msg[2048], b64[128];
+    if (!key || !user || !sign || !nonce || !*user ||
+        strlen(user) >= sizeof id->subject ||
+        lti_consumer_get(st->app->store, key, &cons) != DLA_OK ||
+        strcmp(cons.tenant, plat->tenant) != 0)
+        return;
+    int n = snprintf(msg, sizeof msg, "%s&%s&%s&%s&%lld&%s", key, dep, plat->issuer,
+                     plat->client_id,
+                     (long long)json_integer_value(json_object_get(pl, "exp")), nonce);
+    if (n <= 0 || (size_t)n >= sizeof msg ||
+        !HMAC(EVP_sha256(), cons.secret, (int)strlen(cons.secret), (unsigned char *)msg,
+              (size_t)n, mac, &maclen))
+        return;
+    EVP_EncodeBlock((unsigned char *)b64, mac, (int)maclen);
+    if (!dla_ct_streq(b64, sign)) {
+        dla_log(DLA_LOG_WARN,
+                "lti: lti1p1 migration claim for consumer %s has a bad signature", key);
+        return;
+    }
+    snprintf(id->issuer, sizeof id->issuer, "urn:lti11:%s", key);
+    snprintf(id->subject, sizeof id->subject, "%s", user);
+}
+
 static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
 {
     dla_err_t err = {0};
@@ -853,6 +895,7 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
                  given && family ? " " : "", family ? family : "");
     id.roles = lti_roles_map13(roles);
     snprintf(id.locale, sizeof id.locale, "%s", lang);
+    migrate11(st, &plat, pl, dep, &id);
     lti_finish_launch(st, req, &id, ctx, launch_id);
 cleanup:
     json_decref(pl);
