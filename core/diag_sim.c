@@ -411,14 +411,16 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o,
     len_mean = acat.len_sum / acat.n;
     rep = json_pack(
         "{s:i, s:I, s:f, s:{s:s, s:i, s:i, s:i, s:f, s:s}, "
-        "s:{s:f, s:f, s:i, s:i, s:i, s:i, s:f, s:f}}",
+        "s:{s:f, s:f, s:i, s:i, s:i, s:s, s:i, s:f, s:f}}",
         "examinees", o->examinees, "seed", (json_int_t)o->seed, "true_correlation",
         o->true_rho, "bank", "framework", b->fw->id, "items", (int)b->n_items, "areas", d,
         "competences", b->fw->n_comps, "mean_a", r3(asum / b->n_items), "model",
         "3PL (c = 1/options)", "engine", "rho", o->cat.rho, "se_stop", o->cat.se_stop,
         "min_items", o->cat.min_items > 0 ? o->cat.min_items : b->fw->n_comps,
         "max_items", o->cat.max_items, "max_per_competence", o->cat.max_per_comp,
-        "randomesque", o->cat.randomesque, "max_exposure_target", o->cat.max_exposure);
+        "exposure_method", o->cat.progressive ? "progressive" : "randomesque",
+        "randomesque", o->cat.progressive ? 0 : o->cat.randomesque, "max_exposure_target",
+        o->cat.max_exposure, "param_noise", o->param_noise);
     if (rep == NULL) {
         json_decref(jcat);
         json_decref(jfix);
