@@ -87,11 +87,14 @@ static void h_index(dla_req_t *req, void *ud)
                    "inline-block;padding:.5rem 1rem;background:#0b5394;color:#fff;"
                    "border-radius:4px;text-decoration:none;margin:.25rem 0}</style>"
                    "</head><body><main><p><a href=\"demo?lang=%s\" lang=\"%s\">%s</a>"
-                   "</p><h1>%s</h1><p>%s</p><ul>%s</ul></main></body></html>",
+                   "</p><h1>%s</h1><p>%s</p><ul>%s</ul><p><a "
+                   "href=\"demo/gradebook?lang=%s\">%s</a>"
+                   "</p></main></body></html>",
                    lang, lti_html_escape(a, dla_t(lang, "lti.demo.title")), other, other,
                    strcmp(other, "en") == 0 ? "English" : "Lietuviškai",
                    lti_html_escape(a, dla_t(lang, "lti.demo.title")),
-                   lti_html_escape(a, dla_t(lang, "lti.demo.intro")), rows)
+                   lti_html_escape(a, dla_t(lang, "lti.demo.intro")), rows, lang,
+                   lti_html_escape(a, dla_t(lang, "lti.demo.gradebook")))
              : NULL;
     if (!page) {
         dla_resp_error(req, 500, "internal", "out of memory");
@@ -130,6 +133,10 @@ static void h_start(dla_req_t *req, void *ud)
             lti_params_add(a, &f, "launch_presentation_locale", lang) ||
             lti_params_add(a, &f, "launch_presentation_return_url", ret) ||
             lti_params_add(a, &f, "tool_consumer_instance_guid", "demo.dla") ||
+            lti_params_add(
+                a, &f, "lis_outcome_service_url",
+                dla_arena_sprintf(a, "%s/demo/outcomes11", st->app->base_url)) ||
+            lti_params_add(a, &f, "lis_result_sourcedid", uid) ||
             lti_oauth_sign(a, "POST", st->launch_url, &f, DEMO_CONSUMER, d->secret, NULL,
                            &err) != DLA_OK) {
             dla_resp_error(req, 500, "internal", "could not sign the demo launch");
@@ -194,6 +201,20 @@ static void h_auth(dla_req_t *req, void *ud)
         "return_url", ret ? ret : "",
         "https://purl.imsglobal.org/spec/lti/claim/tool_platform", "name", "dla demo LMS",
         "guid", "demo.dla");
+    if (pl) {
+        char *li = dla_arena_sprintf(a, "%s/demo/ags/lineitems", st->app->base_url);
+        char *mu = dla_arena_sprintf(a, "%s/demo/nrps/memberships", st->app->base_url);
+        json_object_set_new(
+            pl, "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint",
+            json_pack("{s:[s,s], s:s}", "scope",
+                      "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                      "https://purl.imsglobal.org/spec/lti-ags/scope/score", "lineitems",
+                      li ? li : ""));
+        json_object_set_new(
+            pl, "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice",
+            json_pack("{s:s, s:[s]}", "context_memberships_url", mu ? mu : "",
+                      "service_versions", "2.0"));
+    }
     char *jwt = pl ? lti_jwt_sign(pl, d->key, &err) : NULL;
     json_decref(pl);
     lti_params_t f = {0};
@@ -325,6 +346,8 @@ int lti_demo_init(lti_state_t *st, dla_err_t *err)
               (rc = dla_router_add(r, "GET", "/demo/start", h_start, st, 0, err)) ||
               (rc = dla_router_add(r, "GET", "/demo/auth", h_auth, st, 0, err))))
         return rc; /* st->demo is freed by lti_demo_fini via the module's cleanup */
+    if ((rc = lti_demo_svc_init(st, d->secret, err)) != DLA_OK)
+        return rc;
     dla_log(DLA_LOG_DEBUG, "lti: demo LMS at %s/demo", st->app->base_url);
     return DLA_OK;
 fail:
@@ -336,6 +359,7 @@ fail:
 
 void lti_demo_fini(lti_state_t *st)
 {
+    lti_demo_svc_free(st);
     demo_t *d = st ? st->demo : NULL;
     if (!d)
         return;

@@ -74,6 +74,11 @@ char *lti_oauth_signature(dla_arena_t *a, const char *method, const char *url,
 char *lti_oauth_base_string(dla_arena_t *a, const char *method, const char *url,
                             const lti_params_t *params, dla_err_t *err);
 
+/* The same, built literally as the recipe says (oauth_cmpstringp sort and
+ * oauth_serialize_url_parameters): slower, the oracle for tests and fuzzing. */
+char *lti_oauth_base_string_recipe(dla_arena_t *a, const char *method, const char *url,
+                                   const lti_params_t *params, dla_err_t *err);
+
 /* Normalises a URL for the base string: lowercase scheme and host, default port
  * dropped, query and fragment removed. Arena string or NULL when not http(s). */
 char *lti_oauth_base_url(dla_arena_t *a, const char *url);
@@ -187,8 +192,9 @@ typedef struct lti_platform_s {
     char token_url[512];
     char jwks_url[512];
     char auth_audience[512];
-    json_t *jwks;        /* static key set (optional; owned) */
-    json_t *deployments; /* array of strings (owned) */
+    json_t *jwks;               /* static key set (optional; owned) */
+    json_t *deployments;        /* array of strings (owned) */
+    int accept_new_deployments; /* add unknown deployment ids of verified launches */
     int64_t created;
 } lti_platform_t;
 
@@ -247,7 +253,9 @@ typedef struct lti_state_s {
     char jwks_url[600];
     lti_jwks_cache_t *jwks_cache;
     lti_tokens_t *tokens;
-    void *demo; /* lti_demo.c state or NULL */
+    struct lti_gradeq_s *gradeq;
+    void *demo;                      /* lti_demo.c state or NULL */
+    struct lti_demo_svc_s *demo_svc; /* lti_demo_svc.c state or NULL */
 } lti_state_t;
 
 /* Cached platform JWKS: returns a new key for kid (caller releases) or NULL
@@ -298,8 +306,17 @@ void lti_select_page(lti_state_t *st, dla_req_t *req, json_t *ctx, const char *l
 void lti_h_select(dla_req_t *req, void *ud);
 
 /* ---- services (lti_services.c) ------------------------------------------------- */
+/* The grade sink set as app->grade: DLA_ENOTFOUND when the session's launch has
+ * no grade service, else queues the passback (background thread) and returns. */
 int lti_grade(void *ctx, const dla_session_t *sess, double score, const char *comment,
               dla_err_t *err);
+/* Sends the passback now (LTI 1.1 Outcomes or 1.3 AGS) and waits for the LMS. */
+int lti_grade_sync(lti_state_t *st, const dla_session_t *sess, double score,
+                   const char *comment, dla_err_t *err);
+typedef struct lti_gradeq_s lti_gradeq_t;
+int lti_gradeq_new(lti_state_t *st, lti_gradeq_t **out);
+/* Stops the grade thread (jobs still queued are logged and dropped). */
+void lti_gradeq_free(lti_gradeq_t *q);
 void lti_h_roster(dla_req_t *req, void *ud);
 int lti_tokens_new(lti_tokens_t **out);
 void lti_tokens_free(lti_tokens_t *t);
@@ -316,6 +333,10 @@ int lti_nrps_members(lti_state_t *st, json_t *rec, json_t **out, dla_err_t *err)
 void lti_h_register(dla_req_t *req, void *ud);
 int lti_demo_init(lti_state_t *st, dla_err_t *err);
 void lti_demo_fini(lti_state_t *st);
+typedef struct lti_demo_svc_s lti_demo_svc_t;
+/* The demo LMS's token, AGS, NRPS, Outcomes and gradebook routes (in memory). */
+int lti_demo_svc_init(lti_state_t *st, const char *secret, dla_err_t *err);
+void lti_demo_svc_free(lti_state_t *st);
 
 /* Suspends `req` and runs fn(req, ud) on a short-lived thread, which answers and
  * resumes it (503 when too many are in flight). For handlers that call the LMS. */

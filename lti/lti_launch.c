@@ -78,7 +78,16 @@ void lti_finish_launch(lti_state_t *st, dla_req_t *req, dla_identity_t *ident,
     const char *lang = lti_lang(ident->locale);
     snprintf(ident->locale, sizeof ident->locale, "%s", lang);
     ident->updated = dla_now();
-    if (dla_identity_upsert(st->app->store, ident, &err) != DLA_OK) {
+    /* a returning user with unchanged details costs no write (refreshed daily) */
+    dla_identity_t old;
+    dla_identity_user_id(ident->tenant, ident->issuer, ident->subject, ident->user_id);
+    int same =
+        dla_identity_get(st->app->store, ident->tenant, ident->user_id, &old) == DLA_OK &&
+        strcmp(old.name, ident->name) == 0 && old.roles == ident->roles &&
+        strcmp(old.locale, ident->locale) == 0 &&
+        strcmp(old.issuer, ident->issuer) == 0 &&
+        strcmp(old.subject, ident->subject) == 0 && old.updated + 86400 > ident->updated;
+    if (!same && dla_identity_upsert(st->app->store, ident, &err) != DLA_OK) {
         dla_log(DLA_LOG_ERROR, "lti: identity upsert failed: %s", err.msg);
         lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
         return;
@@ -222,6 +231,9 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
         json_t *sel =
             json_pack("{s:s, s:s, s:s, s:s, s:s?}", "v", "1.1", "tenant", cons.tenant,
                       "consumer", cons.key, "return_url", cir, "data", data);
+        const char *am = lti_params_get(p, "accept_multiple");
+        if (sel && am && strcmp(am, "false") == 0)
+            json_object_set_new(sel, "accept_multiple", json_false());
         lti_select_page(st, req, sel, lang);
         json_decref(sel);
         goto cleanup;
@@ -445,7 +457,7 @@ void lti_h_login(dla_req_t *req, void *ud)
         lti_fail(req, 400, lang, "lti.err.unknown_platform", NULL, iss);
         return;
     }
-    if (dep && !lti_platform_has_deployment(&plat, dep)) {
+    if (dep && !lti_platform_has_deployment(&plat, dep) && !plat.accept_new_deployments) {
         lti_fail(req, 400, lang, "lti.err.unknown_deployment", NULL, dep);
         goto cleanup;
     }
@@ -682,8 +694,17 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
         goto cleanup;
     }
     if (!lti_platform_has_deployment(&plat, dep)) {
-        lti_fail(req, 403, lang, "lti.err.unknown_deployment", ret, dep);
-        goto cleanup;
+        /* a verified launch from a new deployment of a registration that accepts them
+         * (Canvas makes one per installation) is added to the registration */
+        if (!plat.accept_new_deployments || !dep || !*dep || strlen(dep) > 255 ||
+            json_array_size(plat.deployments) >= 10000 ||
+            json_array_append_new(plat.deployments, json_string(dep)) != 0 ||
+            lti_platform_put(st->app->store, &plat, &err) != DLA_OK) {
+            lti_fail(req, 403, lang, "lti.err.unknown_deployment", ret, dep);
+            goto cleanup;
+        }
+        dla_log(DLA_LOG_INFO, "lti: accepted new deployment \"%s\" of %s (client %s)",
+                dep, plat.issuer, plat.client_id);
     }
     if (!tlu_ok(st, tlu)) {
         lti_fail(req, 400, lang, "lti.err.target_link_uri", ret, tlu);
@@ -710,11 +731,28 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
             lti_fail(req, 400, lang, "lti.err.bad_request", ret, "deep_link_return_url");
             goto cleanup;
         }
-        json_t *sel = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O?, s:b}", "v", "1.3",
-                                "tenant", plat.tenant, "iss", plat.issuer, "cid",
+        /* dla offers LTI resource links only */
+        json_t *types = json_object_get(dls, "accept_types"), *ty;
+        size_t ti;
+        int link_ok = !json_is_array(types);
+        json_array_foreach(types, ti, ty)
+        {
+            if (json_is_string(ty) &&
+                strcmp(json_string_value(ty), "ltiResourceLink") == 0)
+                link_ok = 1;
+        }
+        if (!link_ok) {
+            lti_fail(req, 400, lang, "lti.err.unsupported_message", ret,
+                     "accept_types does not include ltiResourceLink");
+            goto cleanup;
+        }
+        json_t *am = json_object_get(dls, "accept_multiple");
+        json_t *sel = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O?, s:b, s:b}", "v",
+                                "1.3", "tenant", plat.tenant, "iss", plat.issuer, "cid",
                                 plat.client_id, "deployment", dep, "return_url", rurl,
                                 "data", json_object_get(dls, "data"), "accept_lineitem",
-                                json_is_true(json_object_get(dls, "accept_lineitem")));
+                                json_is_true(json_object_get(dls, "accept_lineitem")),
+                                "accept_multiple", !json_is_false(am));
         if (lti_consume_launch(st, state, pl, NULL, NULL, &err) != DLA_OK) {
             json_decref(sel);
             lti_fail(req, 401, lang, "lti.err.replayed", NULL, err.msg);

@@ -218,6 +218,7 @@ static void state_free(lti_state_t *st)
 {
     if (!st)
         return;
+    lti_gradeq_free(st->gradeq); /* first: its thread uses everything below */
     lti_demo_fini(st);
     lti_keys_close(st->keys);
     lti_jwks_cache_free(st->jwks_cache);
@@ -245,7 +246,8 @@ int dla_lti_module_init(dla_app_t *app, dla_err_t *err)
         (rc = lti_keys_open(app->store, st->key_overlap, &st->keys, err)) != DLA_OK)
         goto fail;
     if (lti_jwks_cache_new(&st->jwks_cache) != DLA_OK ||
-        lti_tokens_new(&st->tokens) != DLA_OK) {
+        lti_tokens_new(&st->tokens) != DLA_OK ||
+        lti_gradeq_new(st, &st->gradeq) != DLA_OK) {
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
         goto fail;
     }

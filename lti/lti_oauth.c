@@ -188,8 +188,12 @@ static void free_argv(char **argv, int argc)
 }
 
 /* Builds the signature base string (new malloc()ed string, caller frees). */
-static char *base_string(dla_arena_t *a, const char *method, const char *url,
-                         const lti_params_t *params, dla_err_t *err)
+/* The recipe exactly as written: liboauth sorts with oauth_cmpstringp and
+ * serialises with oauth_serialize_url_parameters. oauth_cmpstringp escapes both
+ * strings on every comparison, which makes it O(n log n) escapes; kept as the
+ * oracle the fast path is tested against (unit test, fuzz_lti_form). */
+static char *base_string_recipe(dla_arena_t *a, const char *method, const char *url,
+                                const lti_params_t *params, dla_err_t *err)
 {
     char **argv = NULL, *ser = NULL, *base = NULL;
     int argc = 0;
@@ -234,6 +238,93 @@ cleanup:
     free_argv(argv, argc);
     free(ser);
     return base;
+}
+
+typedef struct enc_pair_s {
+    char *n, *v; /* oauth_url_escape()d name and value */
+} enc_pair_t;
+
+/* The order oauth_cmpstringp defines: escaped name, then escaped value. */
+static int cmp_enc(const void *pa, const void *pb)
+{
+    const enc_pair_t *a = pa, *b = pb;
+    int r = strcmp(a->n, b->n);
+    return r ? r : strcmp(a->v, b->v);
+}
+
+/* The same base string with each name and value escaped once (liboauth's
+ * oauth_url_escape), sorted in oauth_cmpstringp's order and joined as
+ * oauth_serialize_url_parameters joins them, then oauth_catenc. */
+static char *base_string(dla_arena_t *a, const char *method, const char *url,
+                         const lti_params_t *params, dla_err_t *err)
+{
+    enc_pair_t *v = NULL;
+    size_t n = 0, total = 1;
+    char *joined = NULL, *base = NULL;
+    char *burl = lti_oauth_base_url(a, url);
+    if (!burl) {
+        dla_err_set(err, DLA_EINVAL, "launch url \"%.100s\" is not http(s)", url);
+        return NULL;
+    }
+    v = calloc(params->n ? params->n : 1, sizeof *v);
+    if (!v)
+        goto nomem;
+    for (size_t i = 0; i < params->n; i++) {
+        const lti_param_t *pp = &params->v[i];
+        if (strcmp(pp->name, "oauth_signature") == 0 || strcmp(pp->name, "realm") == 0)
+            continue;
+        if (strchr(pp->name, '=')) {
+            dla_err_set(err, DLA_EINVAL, "parameter name with '='");
+            goto cleanup;
+        }
+        v[n].n = oauth_url_escape(pp->name);
+        v[n].v = oauth_url_escape(pp->value);
+        if (!v[n].n || !v[n].v) {
+            n++;
+            goto nomem;
+        }
+        total += strlen(v[n].n) + strlen(v[n].v) + 2;
+        n++;
+    }
+    qsort(v, n, sizeof *v, cmp_enc);
+    joined = malloc(total);
+    if (!joined)
+        goto nomem;
+    char *q = joined;
+    for (size_t i = 0; i < n; i++) {
+        size_t ln = strlen(v[i].n), lv = strlen(v[i].v);
+        if (i)
+            *q++ = '&';
+        memcpy(q, v[i].n, ln);
+        q += ln;
+        *q++ = '=';
+        memcpy(q, v[i].v, lv);
+        q += lv;
+    }
+    *q = '\0';
+    base = oauth_catenc(3, method, burl, joined);
+    if (!base)
+        goto nomem;
+    goto cleanup;
+nomem:
+    dla_err_set(err, DLA_ENOMEM, "out of memory");
+cleanup:
+    for (size_t i = 0; v && i < n; i++) {
+        free(v[i].n);
+        free(v[i].v);
+    }
+    free(v);
+    free(joined);
+    return base;
+}
+
+char *lti_oauth_base_string_recipe(dla_arena_t *a, const char *method, const char *url,
+                                   const lti_params_t *params, dla_err_t *err)
+{
+    char *b = base_string_recipe(a, method, url, params, err);
+    char *out = b ? dla_arena_strdup(a, b) : NULL;
+    free(b);
+    return out;
 }
 
 char *lti_oauth_base_string(dla_arena_t *a, const char *method, const char *url,

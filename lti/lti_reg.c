@@ -124,6 +124,9 @@ json_t *lti_platform_json(const lti_platform_t *p, int with_jwks)
                           "created", (json_int_t)p->created);
     if (j && p->auth_audience[0])
         json_object_set_new(j, "auth_audience", json_string(p->auth_audience));
+    if (j)
+        json_object_set_new(j, "accept_new_deployments",
+                            json_boolean(p->accept_new_deployments));
     if (j && with_jwks && p->jwks)
         json_object_set(j, "jwks", p->jwks);
     return j;
@@ -152,6 +155,8 @@ int lti_platform_from_json(json_t *j, lti_platform_t *out)
     json_t *k = json_object_get(j, "jwks");
     out->jwks = json_is_object(k) ? json_incref(k) : NULL;
     out->created = json_integer_value(json_object_get(j, "created"));
+    out->accept_new_deployments =
+        json_is_true(json_object_get(j, "accept_new_deployments"));
     return out->deployments ? DLA_OK : DLA_ENOMEM;
 }
 
@@ -423,10 +428,19 @@ static int cmd_platform(dla_app_t *app, int argc, char **argv)
                  {"auth-url", NULL},     {"token-url", NULL}, {"jwks-url", NULL},
                  {"auth-audience", NULL}};
     size_t no = sizeof o / sizeof o[0];
-    int js = 0;
+    int js = 0, accept_new = 0, fargc = 0;
     const char *sub = argc > 1 ? argv[1] : "";
     json_t *deps = json_array();
-    if (!deps || parse_opts(argc, argv, 2, o, no, "deployment", deps, &js) != 0) {
+    char **fargv = calloc((size_t)argc + 1, sizeof *fargv);
+    for (int i = 0; fargv && i < argc; i++) {
+        if (strcmp(argv[i], "--accept-new-deployments") == 0)
+            accept_new = 1;
+        else
+            fargv[fargc++] = argv[i];
+    }
+    int prc = fargv ? parse_opts(fargc, fargv, 2, o, no, "deployment", deps, &js) : -1;
+    free(fargv);
+    if (!deps || prc != 0) {
         json_decref(deps);
         return 2;
     }
@@ -462,6 +476,7 @@ static int cmd_platform(dla_app_t *app, int argc, char **argv)
             goto done;
         }
         p.deployments = deps;
+        p.accept_new_deployments = accept_new;
         p.created = dla_now();
         if (lti_platform_put(app->store, &p, &err) != DLA_OK) {
             rc = fail(js, "store", err.msg);
@@ -559,7 +574,7 @@ static int cmd_grade(dla_app_t *app, int argc, char **argv)
         return fail(js, "not_found", "unknown or expired session");
     double score = sc ? strtod(sc, NULL) : 0.0;
     if (strcmp(op, "replace") == 0) {
-        if (lti_grade(st, &sess, score, optv(o, no, "comment"), &err) != DLA_OK)
+        if (lti_grade_sync(st, &sess, score, optv(o, no, "comment"), &err) != DLA_OK)
             return fail(js, "grade_failed", err.msg);
         return emit(js, json_pack("{s:s, s:f}", "sent", "replace", "score", score),
                     "grade sent");
@@ -591,7 +606,9 @@ const dla_cli_cmd_t *dla_lti_cli_commands(void)
         {"platform",
          "platform add --tenant T --issuer URL --client-id ID --auth-url URL --token-url "
          "URL "
-         "--jwks-url URL --deployment ID... | list | remove --issuer URL --client-id ID",
+         "--jwks-url URL --deployment ID... [--accept-new-deployments] | list | remove "
+         "--issuer URL "
+         "--client-id ID",
          cmd_platform},
         {"key", "key rotate | list   (the LTI tool's signing keys)", cmd_key},
         {"grade",

@@ -118,8 +118,11 @@ static void register_work(dla_req_t *req, void *ud)
         done_page(req, lang, 0, dla_t(lang, "lti.err.registration_closed"));
         return;
     }
-    if (!cfg_url) {
-        done_page(req, lang, 0, "openid_configuration is required");
+    if (!cfg_url || !rtok || !*rtok) {
+        /* platforms always send a registration token; without one this would be
+         * an open door for anyone to add a platform to the tenant */
+        done_page(req, lang, 0,
+                  "openid_configuration and registration_token are required");
         return;
     }
     const char *acc[] = {"Accept: application/json", NULL};

@@ -257,6 +257,9 @@ void lti_h_select(dla_req_t *req, void *ud)
         if (strcmp(p.v[i].name, "item") != 0)
             continue;
         const item_t *it = find_item(p.v[i].value);
+        if (it && json_array_size(items) > 0 &&
+            json_is_false(json_object_get(ctx, "accept_multiple")))
+            break; /* the platform takes one item only */
         if (it)
             json_array_append_new(items, v13 ? dl_item(st, it, lang, lineitem)
                                              : ci_item(st, it, lang));

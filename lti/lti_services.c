@@ -214,7 +214,15 @@ static char *find_or_create_lineitem(lti_state_t *st, json_t *rec, const char *l
         auth, "Accept: application/vnd.ims.lis.v2.lineitemcontainer+json", NULL};
     lti_http_resp_t r;
     char *found = NULL;
-    if (lti_http("GET", lineitems, hdr, NULL, 0, &r, err) != DLA_OK)
+    /* narrow the search to the launch's resource link (AGS container filter) */
+    dla_arena_t *qa = dla_arena_new(1024);
+    char *enc = qa && rlid ? dla_url_encode(qa, rlid, strlen(rlid)) : NULL;
+    char *url = enc ? dla_arena_sprintf(qa, "%s%sresource_link_id=%s", lineitems,
+                                        strchr(lineitems, '?') ? "&" : "?", enc)
+                    : NULL;
+    int hrc = lti_http("GET", url ? url : lineitems, hdr, NULL, 0, &r, err);
+    dla_arena_destroy(qa);
+    if (hrc != DLA_OK)
         return NULL;
     json_t *arr = r.status == 200 ? json_loadb(r.body, r.len, 0, NULL) : NULL;
     lti_http_resp_free(&r);
@@ -511,10 +519,9 @@ cleanup:
 /* ---- the grade sink ------------------------------------------------------------------
  */
 
-int lti_grade(void *ctx, const dla_session_t *sess, double score, const char *comment,
-              dla_err_t *err)
+int lti_grade_sync(lti_state_t *st, const dla_session_t *sess, double score,
+                   const char *comment, dla_err_t *err)
 {
-    lti_state_t *st = ctx;
     if (!(score >= 0.0 && score <= 1.0))
         return dla_err_set(err, DLA_EINVAL, "score must be within 0..1");
     json_t *rec = lti_launch_load(st, sess->launch);
@@ -530,8 +537,160 @@ int lti_grade(void *ctx, const dla_session_t *sess, double score, const char *co
     } else {
         rc = lti_ags_score(st, rec, score, comment, err);
     }
-    if (rc != DLA_OK && rc != DLA_ENOTFOUND)
-        dla_log(DLA_LOG_WARN, "lti: grade passback failed: %s", err ? err->msg : "");
     json_decref(rec);
+    return rc;
+}
+
+/* ---- the asynchronous grade queue ------------------------------------------------
+ * The sink is called from request handlers (the diagnostic's last answer): the
+ * LMS call must not hold an HTTP worker for up to the 15 s timeout. Jobs go to
+ * one background thread, started on first use; an unreachable LMS (network
+ * error, HTTP 5xx) is retried after 5 s, 30 s and 2 min. Jobs still queued at
+ * shutdown are logged and dropped. */
+
+typedef struct gjob_s {
+    dla_session_t sess;
+    double score;
+    char comment[256];
+    int attempt;
+    int64_t due;
+    struct gjob_s *next;
+} gjob_t;
+
+struct lti_gradeq_s {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    gjob_t *head;
+    int n, stop, started;
+    pthread_t th;
+    lti_state_t *st;
+};
+
+static void *gradeq_main(void *arg)
+{
+    lti_gradeq_t *q = arg;
+    static const int backoff[] = {5, 30, 120};
+    pthread_mutex_lock(&q->mu);
+    while (!q->stop) {
+        int64_t now = dla_now();
+        gjob_t **pp = &q->head, *job = NULL;
+        int64_t next_due = 0;
+        for (; *pp; pp = &(*pp)->next)
+            if ((*pp)->due <= now) {
+                job = *pp;
+                *pp = job->next;
+                q->n--;
+                break;
+            } else if (!next_due || (*pp)->due < next_due) {
+                next_due = (*pp)->due;
+            }
+        if (!job) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += next_due ? (time_t)(next_due - now) : 60;
+            pthread_cond_timedwait(&q->cv, &q->mu, &ts);
+            continue;
+        }
+        pthread_mutex_unlock(&q->mu);
+        dla_err_t err = {0};
+        int rc = lti_grade_sync(q->st, &job->sess, job->score,
+                                job->comment[0] ? job->comment : NULL, &err);
+        pthread_mutex_lock(&q->mu);
+        if (rc == DLA_EUPSTREAM && job->attempt < 3 && !q->stop) {
+            dla_log(DLA_LOG_WARN, "lti: grade passback failed, retrying in %d s: %s",
+                    backoff[job->attempt], err.msg);
+            job->due = dla_now() + backoff[job->attempt];
+            job->attempt++;
+            job->next = q->head;
+            q->head = job;
+            q->n++;
+            continue;
+        }
+        if (rc != DLA_OK)
+            dla_log(DLA_LOG_WARN, "lti: grade passback failed: %s", err.msg);
+        free(job);
+    }
+    for (gjob_t *j = q->head, *n; j; j = n) {
+        n = j->next;
+        dla_log(DLA_LOG_WARN, "lti: shutting down with an unsent grade for session of %s",
+                j->sess.user_id);
+        free(j);
+    }
+    q->head = NULL;
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+int lti_gradeq_new(lti_state_t *st, lti_gradeq_t **out)
+{
+    lti_gradeq_t *q = calloc(1, sizeof *q);
+    if (!q)
+        return DLA_ENOMEM;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    q->st = st;
+    *out = q;
+    return DLA_OK;
+}
+
+void lti_gradeq_free(lti_gradeq_t *q)
+{
+    if (!q)
+        return;
+    pthread_mutex_lock(&q->mu);
+    q->stop = 1;
+    pthread_cond_signal(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    if (q->started)
+        pthread_join(q->th, NULL);
+    for (gjob_t *j = q->head, *n; j; j = n) {
+        n = j->next;
+        free(j);
+    }
+    pthread_cond_destroy(&q->cv);
+    pthread_mutex_destroy(&q->mu);
+    free(q);
+}
+
+/* The grade sink (dla_app.h): checks synchronously that the session's launch has
+ * a grade service, then queues the call to the LMS. */
+int lti_grade(void *ctx, const dla_session_t *sess, double score, const char *comment,
+              dla_err_t *err)
+{
+    lti_state_t *st = ctx;
+    lti_gradeq_t *q = st->gradeq;
+    if (!(score >= 0.0 && score <= 1.0))
+        return dla_err_set(err, DLA_EINVAL, "score must be within 0..1");
+    json_t *rec = lti_launch_load(st, sess->launch);
+    json_t *ags = json_object_get(rec, "ags");
+    int has =
+        rec && (json_object_get(rec, "outcome_url") || json_object_get(ags, "lineitem") ||
+                json_object_get(ags, "lineitems"));
+    json_decref(rec);
+    if (!has)
+        return dla_err_set(err, DLA_ENOTFOUND, "the launch carried no grade service");
+    gjob_t *job = calloc(1, sizeof *job);
+    if (!job)
+        return dla_err_set(err, DLA_ENOMEM, "out of memory");
+    job->sess = *sess;
+    job->score = score;
+    snprintf(job->comment, sizeof job->comment, "%s", comment ? comment : "");
+    job->due = 0;
+    int rc = DLA_OK;
+    pthread_mutex_lock(&q->mu);
+    if (q->stop || q->n >= 10000) {
+        rc = dla_err_set(err, DLA_EFULL, "grade queue full or stopping");
+    } else if (!q->started && pthread_create(&q->th, NULL, gradeq_main, q) != 0) {
+        rc = dla_err_set(err, DLA_ERR, "could not start the grade thread");
+    } else {
+        q->started = 1;
+        job->next = q->head;
+        q->head = job;
+        q->n++;
+        job = NULL;
+        pthread_cond_signal(&q->cv);
+    }
+    pthread_mutex_unlock(&q->mu);
+    free(job);
     return rc;
 }

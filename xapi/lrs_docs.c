@@ -71,13 +71,14 @@ static int doc_params(lrs_ctx_t *c, int type, doc_req_t *d, int id_required)
         }
         dla_err_t err = {0};
         json_t *a = json_loads(agent_s, JSON_REJECT_DUPLICATES, NULL);
-        int ok = a && dla_xm_validate_agent(a, c->v2 ? DLA_XAPI_V200 : DLA_XAPI_V103, "agent",
-                                            &err) == DLA_OK &&
+        int ok = a &&
+                 dla_xm_validate_agent(a, c->v2 ? DLA_XAPI_V200 : DLA_XAPI_V103, "agent",
+                                       &err) == DLA_OK &&
                  lrs_agent_key(a, akey, sizeof akey) == DLA_OK;
         json_decref(a);
         if (!ok) {
-            lrs_fail(c, 400, "agent parameter is not a valid Agent%s%s", err.msg[0] ? ": " : "",
-                     err.msg);
+            lrs_fail(c, 400, "agent parameter is not a valid Agent%s%s",
+                     err.msg[0] ? ": " : "", err.msg);
             return -1;
         }
     }
@@ -129,13 +130,17 @@ static void etag_of(const void *data, size_t len, char out[68])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    char hex[2 * EVP_MAX_MD_SIZE + 1];
-    if (EVP_Digest(data, len, md, &n, EVP_sha1(), NULL) != 1)
+    static const char hx[] = "0123456789abcdef";
+    if (EVP_Digest(data, len, md, &n, EVP_sha1(), NULL) != 1 || n > 32)
         n = 0;
-    for (unsigned i = 0; i < n; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    hex[2 * n] = 0;
-    snprintf(out, 68, "\"%s\"", hex);
+    size_t o = 0;
+    out[o++] = '"';
+    for (unsigned i = 0; i < n; i++) {
+        out[o++] = hx[md[i] >> 4];
+        out[o++] = hx[md[i] & 15];
+    }
+    out[o++] = '"';
+    out[o] = 0;
 }
 
 /* Checks If-Match / If-None-Match against the current document (etag NULL when
@@ -322,12 +327,15 @@ static void doc_write(lrs_ctx_t *c, doc_req_t *d, int post)
     int strict = d->type != DOC_STATE || c->v2;
     int no_cond = !lrs_header(c, "If-Match") && !lrs_header(c, "If-None-Match");
     if (!post && exists && strict && no_cond) {
-        lrs_fail(c, 409, "the document exists: send If-Match with its ETag (or If-None-Match)");
+        lrs_fail(c, 409,
+                 "the document exists: send If-Match with its ETag (or If-None-Match)");
         goto cleanup;
     }
     if (!post && !exists && no_cond && d->type != DOC_STATE && !c->v2) {
         /* xAPI 1.0.3: profile writes must state their expectation */
-        lrs_fail(c, 400, "PUT of a profile needs If-Match or If-None-Match (use If-None-Match: *)");
+        lrs_fail(
+            c, 400,
+            "PUT of a profile needs If-Match or If-None-Match (use If-None-Match: *)");
         goto cleanup;
     }
     const void *data = c->body;
@@ -342,7 +350,8 @@ static void doc_write(lrs_ctx_t *c, doc_req_t *d, int post)
                           : NULL;
         if (!json_is_object(old) || !json_is_object(incoming)) {
             json_decref(old);
-            lrs_fail(c, 400, "POST merges JSON objects only: both documents must be JSON");
+            lrs_fail(c, 400,
+                     "POST merges JSON objects only: both documents must be JSON");
             goto cleanup;
         }
         json_object_update(old, incoming);

@@ -13,9 +13,12 @@
 
 #define LRS_MAX_BODY (32u * 1024 * 1024)
 
-static const char *const alt_headers[] = {"Authorization", "X-Experience-API-Version",
-                                          "Content-Type",  "Content-Length",
-                                          "If-Match",      "If-None-Match",
+static const char *const alt_headers[] = {"Authorization",
+                                          "X-Experience-API-Version",
+                                          "Content-Type",
+                                          "Content-Length",
+                                          "If-Match",
+                                          "If-None-Match",
                                           NULL};
 
 static int is_alt_header(const char *name)
@@ -103,7 +106,9 @@ static void vmem_set(lrs_t *l, const char *key, int v2)
 {
     unsigned s = vslot(key);
     pthread_mutex_lock(&l->vmu);
-    snprintf(l->vmem[s].key, sizeof l->vmem[s].key, "%s", key);
+    size_t n = strnlen(key, sizeof l->vmem[s].key - 1);
+    memcpy(l->vmem[s].key, key, n);
+    l->vmem[s].key[n] = 0;
     l->vmem[s].v2 = (char)v2;
     pthread_mutex_unlock(&l->vmu);
 }
@@ -123,7 +128,8 @@ static int vmem_get(lrs_t *l, const char *key)
 
 static int b64dec(const char *in, char *out, size_t cap)
 {
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char tbl[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t o = 0;
     unsigned acc = 0;
     int bits = 0;
@@ -256,7 +262,8 @@ static int alternate_syntax(lrs_ctx_t *c, const char *method_param)
     const char *qs = dla_req_query_string(req);
     dla_form_t qf;
     if (dla_form_parse(a, qs, strlen(qs), 100, &qf, &err) != DLA_OK || qf.count != 1) {
-        lrs_fail(c, 400, "alternate request syntax allows only the method query parameter");
+        lrs_fail(c, 400,
+                 "alternate request syntax allows only the method query parameter");
         return -1;
     }
     if (strcmp(dla_req_method(req), "POST") != 0) {
@@ -266,7 +273,8 @@ static int alternate_syntax(lrs_ctx_t *c, const char *method_param)
     if (strcmp(method_param, "GET") && strcmp(method_param, "PUT") &&
         strcmp(method_param, "POST") && strcmp(method_param, "DELETE") &&
         strcmp(method_param, "HEAD")) {
-        lrs_fail(c, 400, "alternate request syntax method must be GET, PUT, POST or DELETE");
+        lrs_fail(c, 400,
+                 "alternate request syntax method must be GET, PUT, POST or DELETE");
         return -1;
     }
     const char *ct = dla_req_header(req, "Content-Type");
@@ -278,7 +286,8 @@ static int alternate_syntax(lrs_ctx_t *c, const char *method_param)
     const char *body = dla_req_body(req, &blen);
     dla_form_t *f = dla_arena_calloc(a, sizeof *f);
     if (!f || dla_form_parse(a, body, blen, 1000, f, &err) != DLA_OK) {
-        lrs_fail(c, 400, "alternate request syntax body is not form-encoded: %s", err.msg);
+        lrs_fail(c, 400, "alternate request syntax body is not form-encoded: %s",
+                 err.msg);
         return -1;
     }
     c->form = f;
@@ -293,8 +302,8 @@ static int alternate_syntax(lrs_ctx_t *c, const char *method_param)
     c->ctype = lrs_header(c, "Content-Type");
     if (c->form && c->ctype && strncasecmp(c->ctype, "application/x-www-form", 22) == 0)
         c->ctype = "application/json";
-    if ((!strcmp(method_param, "PUT") || !strcmp(method_param, "POST")) && c->body_len == 0 &&
-        strstr(dla_req_path(req), "statements")) {
+    if ((!strcmp(method_param, "PUT") || !strcmp(method_param, "POST")) &&
+        c->body_len == 0 && strstr(dla_req_path(req), "statements")) {
         lrs_fail(c, 400, "alternate request syntax needs a content form field");
         return -1;
     }
@@ -306,7 +315,8 @@ static int alternate_syntax(lrs_ctx_t *c, const char *method_param)
 static void cors_preflight(dla_req_t *req)
 {
     dla_resp_header(req, "Access-Control-Allow-Origin", "*");
-    dla_resp_header(req, "Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, DELETE, OPTIONS");
+    dla_resp_header(req, "Access-Control-Allow-Methods",
+                    "GET, HEAD, PUT, POST, DELETE, OPTIONS");
     dla_resp_header(req, "Access-Control-Allow-Headers",
                     "Authorization, Content-Type, X-Experience-API-Version, If-Match, "
                     "If-None-Match, Accept-Language, X-Requested-With");
@@ -378,8 +388,9 @@ static void dispatch(dla_req_t *req, void *ud)
         int v = hv ? dla_xm_version_negotiate(hv, &ans) : DLA_EINVAL;
         if (v < 0) {
             c->v2 = vmem_get(c->l, c->cred.key);
-            lrs_fail(c, 400, "X-Experience-API-Version header missing or unsupported "
-                             "(1.0.0-1.0.3 and 2.0.x are supported)");
+            lrs_fail(c, 400,
+                     "X-Experience-API-Version header missing or unsupported "
+                     "(1.0.0-1.0.3 and 2.0.x are supported)");
             return;
         }
         c->v2 = v == DLA_XAPI_V200;

@@ -12,11 +12,23 @@
 
 #include "xapi_int.h"
 
-static const char *const known_params[] = {
-    "statementId", "voidedStatementId", "agent",  "verb",        "activity",
-    "registration", "related_activities", "related_agents", "since", "until",
-    "limit",       "format",            "attachments", "ascending", "cursor",
-    "bound",       NULL};
+static const char *const known_params[] = {"statementId",
+                                           "voidedStatementId",
+                                           "agent",
+                                           "verb",
+                                           "activity",
+                                           "registration",
+                                           "related_activities",
+                                           "related_agents",
+                                           "since",
+                                           "until",
+                                           "limit",
+                                           "format",
+                                           "attachments",
+                                           "ascending",
+                                           "cursor",
+                                           "bound",
+                                           NULL};
 
 static int parse_bool(const char *v, int *out)
 {
@@ -74,8 +86,9 @@ static int agent_param(const char *v, char *key, size_t cap, dla_err_t *err)
         goto cleanup;
     }
     if (nifi != 1 || lrs_agent_key(a, key, cap) != DLA_OK) {
-        rc = dla_err_set(err, DLA_EINVAL,
-                         "agent parameter must have exactly one inverse functional identifier");
+        rc = dla_err_set(
+            err, DLA_EINVAL,
+            "agent parameter must have exactly one inverse functional identifier");
         goto cleanup;
     }
     const char *mbox = json_string_value(json_object_get(a, "mbox"));
@@ -99,7 +112,8 @@ int lrs_query_parse(lrs_param_fn get, void *ctx, const char *const *names, size_
             return dla_err_set(err, DLA_EINVAL, "unknown parameter \"%.64s\"", names[i]);
         for (size_t k = 0; k < i; k++)
             if (strcmp(names[i], names[k]) == 0)
-                return dla_err_set(err, DLA_EINVAL, "parameter \"%.64s\" repeated", names[i]);
+                return dla_err_set(err, DLA_EINVAL, "parameter \"%.64s\" repeated",
+                                   names[i]);
     }
     q->statement_id = get(ctx, "statementId");
     q->voided_id = get(ctx, "voidedStatementId");
@@ -113,11 +127,12 @@ int lrs_query_parse(lrs_param_fn get, void *ctx, const char *const *names, size_
         return dla_err_set(err, DLA_EINVAL, "voidedStatementId is not a UUID");
     if (q->statement_id || q->voided_id) {
         for (size_t i = 0; i < nnames; i++)
-            if (strcmp(names[i], "statementId") && strcmp(names[i], "voidedStatementId") &&
-                strcmp(names[i], "format") && strcmp(names[i], "attachments"))
-                return dla_err_set(err, DLA_EINVAL,
-                                   "parameter \"%.64s\" cannot be used with a statement id",
-                                   names[i]);
+            if (strcmp(names[i], "statementId") &&
+                strcmp(names[i], "voidedStatementId") && strcmp(names[i], "format") &&
+                strcmp(names[i], "attachments"))
+                return dla_err_set(
+                    err, DLA_EINVAL,
+                    "parameter \"%.64s\" cannot be used with a statement id", names[i]);
     }
     if (parse_bool(get(ctx, "related_agents"), &q->related_agents) ||
         parse_bool(get(ctx, "related_activities"), &q->related_activities) ||
@@ -294,8 +309,7 @@ static int next_match(fcur_t *fs, size_t n, uint64_t target, uint64_t lo, uint64
         for (size_t i = 0; i < n; i++)
             lrs_be32(fs[i].key + 4, e);
         uint64_t s;
-        if (leapfrog(fs, n, target, asc, &s) && s >= lo && s <= hi &&
-            LRS_EPOCH(s) == e) {
+        if (leapfrog(fs, n, target, asc, &s) && s >= lo && s <= hi && LRS_EPOCH(s) == e) {
             *out = s;
             return 1;
         }
@@ -313,8 +327,8 @@ static int next_match(fcur_t *fs, size_t n, uint64_t target, uint64_t lo, uint64
     return 0;
 }
 
-int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q, json_t **out,
-                  uint64_t *next, uint64_t *bound, dla_err_t *err)
+int lrs_query_run(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
+                  json_t **out, uint64_t *next, uint64_t *bound, dla_err_t *err)
 {
     int rc = DLA_OK;
     fcur_t fs[8];

@@ -22,8 +22,8 @@ static int collect_act(void *ctx, const json_t *activity)
     return json_array_append(arr, (json_t *)activity) == 0 ? 0 : 1;
 }
 
-int lrs_item_prepare(const json_t *st, int version, const json_t *authority, lrs_item_t *it,
-                     dla_err_t *err)
+int lrs_item_prepare(json_t *st, int version, const json_t *authority, int own,
+                     lrs_item_t *it, dla_err_t *err)
 {
     int rc;
     json_t *copy = NULL;
@@ -33,7 +33,8 @@ int lrs_item_prepare(const json_t *st, int version, const json_t *authority, lrs
     rc = dla_xm_validate_statement(st, version, err);
     if (rc != DLA_OK)
         return rc;
-    copy = json_deep_copy(st);
+    /* a statement the caller hands over is prepared in place */
+    copy = own ? json_incref(st) : json_deep_copy(st);
     if (!copy)
         return DLA_ENOMEM;
     int had_ts = json_object_get(copy, "timestamp") != NULL;
@@ -71,10 +72,27 @@ int lrs_item_prepare(const json_t *st, int version, const json_t *authority, lrs
         goto fail;
     json_t *acts = json_array();
     if (acts && dla_xm_statement_activity_objects(copy, collect_act, acts) == DLA_OK &&
-        json_array_size(acts))
+        json_array_size(acts) &&
+        (it->acth = malloc(json_array_size(acts) * sizeof *it->acth)) != NULL) {
+        /* hashed here, on the HTTP threads, so the single writer only compares */
+        size_t i;
+        json_t *a;
+        json_array_foreach(acts, i, a)
+        {
+            const char *aid = json_string_value(json_object_get(a, "id"));
+            char *dtxt = json_dumps(json_object_get(a, "definition"),
+                                    JSON_COMPACT | JSON_SORT_KEYS);
+            memset(it->acth[i], 0, 32);
+            if (aid)
+                lrs_hash16(0, aid, strlen(aid), it->acth[i]);
+            if (dtxt)
+                lrs_hash16(1, dtxt, strlen(dtxt), it->acth[i] + 16);
+            free(dtxt);
+        }
         it->acts = acts;
-    else
+    } else {
         json_decref(acts);
+    }
     it->json = json_dumps(copy, JSON_COMPACT);
     if (!it->json) {
         rc = DLA_ENOMEM;
@@ -86,6 +104,7 @@ int lrs_item_prepare(const json_t *st, int version, const json_t *authority, lrs
 fail:
     json_decref(copy);
     free(it->keys);
+    free(it->acth);
     json_decref(it->acts);
     memset(it, 0, sizeof *it);
     return rc;
@@ -212,11 +231,11 @@ static int only_params(lrs_ctx_t *c, const char *allowed)
     }
     for (size_t i = 0; i < f.count; i++) {
         const char *n = f.pairs[i].name;
-        if (c->form && (strcmp(n, "content") == 0 || strcasecmp(n, "Authorization") == 0 ||
-                        strcasecmp(n, "X-Experience-API-Version") == 0 ||
-                        strcasecmp(n, "Content-Type") == 0 ||
-                        strcasecmp(n, "Content-Length") == 0 ||
-                        strcasecmp(n, "If-Match") == 0 || strcasecmp(n, "If-None-Match") == 0))
+        if (c->form &&
+            (strcmp(n, "content") == 0 || strcasecmp(n, "Authorization") == 0 ||
+             strcasecmp(n, "X-Experience-API-Version") == 0 ||
+             strcasecmp(n, "Content-Type") == 0 || strcasecmp(n, "Content-Length") == 0 ||
+             strcasecmp(n, "If-Match") == 0 || strcasecmp(n, "If-None-Match") == 0))
             continue;
         if (!allowed || strcmp(n, allowed) != 0) {
             lrs_fail(c, 400, "parameter \"%.64s\" is not allowed here", n);
@@ -286,7 +305,7 @@ static void h_write(lrs_ctx_t *c, int put)
     }
     for (size_t i = 0; i < n; i++) {
         json_t *st = json_is_array(body) ? json_array_get(body, i) : body;
-        int rc = lrs_item_prepare(st, version, auth, &w->job.items[i], &err);
+        int rc = lrs_item_prepare(st, version, auth, 1, &w->job.items[i], &err);
         if (rc != DLA_OK) {
             if (n > 1)
                 lrs_fail(c, 400, "statement %zu: %s", i, err.msg);
@@ -430,8 +449,8 @@ static void send_result(lrs_ctx_t *c, json_t *result, json_t *stmts, int attachm
     char *out;
     size_t outlen;
     char ctype[128];
-    if (dla_xm_multipart_write(dla_req_arena(c->req), txt, strlen(txt), ac.parts, ac.n, &out,
-                               &outlen, ctype, sizeof ctype) != DLA_OK) {
+    if (dla_xm_multipart_write(dla_req_arena(c->req), txt, strlen(txt), ac.parts, ac.n,
+                               &out, &outlen, ctype, sizeof ctype) != DLA_OK) {
         free(txt);
         lrs_fail(c, 500, "could not build the multipart response");
         return;
@@ -480,9 +499,10 @@ static void add_more(lrs_ctx_t *c, json_t *res, const lrs_query_t *q, uint64_t n
         return;
     }
     dla_arena_t *a = dla_req_arena(c->req);
-    const char *names[] = {"agent",     "verb",          "activity",   "registration",
-                           "since",     "until",         "format",     "related_agents",
-                           "related_activities", "attachments", "ascending", "limit"};
+    const char *names[] = {"agent",        "verb",           "activity",
+                           "registration", "since",          "until",
+                           "format",       "related_agents", "related_activities",
+                           "attachments",  "ascending",      "limit"};
     size_t cap = 256, len = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *v = lrs_param(c, names[i]);
@@ -502,7 +522,8 @@ static void add_more(lrs_ctx_t *c, json_t *res, const lrs_query_t *q, uint64_t n
             return;
         len += (size_t)snprintf(url + len, cap - len, "%s=%s&", names[i], e);
     }
-    len += (size_t)snprintf(url + len, cap - len, "cursor=%llu", (unsigned long long)next);
+    len +=
+        (size_t)snprintf(url + len, cap - len, "cursor=%llu", (unsigned long long)next);
     if (q->ascending && bound)
         snprintf(url + len, cap - len, "&bound=%llu", (unsigned long long)bound);
     json_object_set_new(res, "more", json_string(url));
@@ -525,18 +546,19 @@ static void h_get(lrs_ctx_t *c)
         f = *ff;
     } else {
         const char *qs = dla_req_query_string(c->req);
-        if (dla_form_parse(dla_req_arena(c->req), qs, strlen(qs), 60, &f, &err) != DLA_OK) {
+        if (dla_form_parse(dla_req_arena(c->req), qs, strlen(qs), 60, &f, &err) !=
+            DLA_OK) {
             lrs_fail(c, 400, "malformed query string: %s", err.msg);
             return;
         }
     }
     for (size_t i = 0; i < f.count && nn < 64; i++) {
         const char *n = f.pairs[i].name;
-        if (c->form && (!strcmp(n, "content") || strcasecmp(n, "Authorization") == 0 ||
-                        strcasecmp(n, "X-Experience-API-Version") == 0 ||
-                        strcasecmp(n, "Content-Type") == 0 ||
-                        strcasecmp(n, "Content-Length") == 0 ||
-                        strcasecmp(n, "If-Match") == 0 || strcasecmp(n, "If-None-Match") == 0))
+        if (c->form &&
+            (!strcmp(n, "content") || strcasecmp(n, "Authorization") == 0 ||
+             strcasecmp(n, "X-Experience-API-Version") == 0 ||
+             strcasecmp(n, "Content-Type") == 0 || strcasecmp(n, "Content-Length") == 0 ||
+             strcasecmp(n, "If-Match") == 0 || strcasecmp(n, "If-None-Match") == 0))
             continue;
         names[nn++] = n;
     }
@@ -670,7 +692,8 @@ void lrs_h_statements(lrs_ctx_t *c)
 
 /* ---- emitter ------------------------------------------------------------------ */
 
-int lrs_emit(void *ctx, const char *tenant, json_t *statement, char *id_out, dla_err_t *err)
+int lrs_emit(void *ctx, const char *tenant, json_t *statement, char *id_out,
+             dla_err_t *err)
 {
     lrs_t *l = ctx;
     lrs_job_t job;
@@ -686,7 +709,7 @@ int lrs_emit(void *ctx, const char *tenant, json_t *statement, char *id_out, dla
         rc = DLA_ENOMEM;
         goto cleanup;
     }
-    rc = lrs_item_prepare(statement, DLA_XAPI_V200, auth, &job.items[0], err);
+    rc = lrs_item_prepare(statement, DLA_XAPI_V200, auth, 0, &job.items[0], err);
     if (rc != DLA_OK)
         goto cleanup;
     job.n = 1;

@@ -53,7 +53,8 @@ int lrs_tid_get(lrs_t *l, dla_txn_t *t, const char *tenant, uint32_t *out)
     return DLA_OK;
 }
 
-int lrs_tid_ensure(lrs_t *l, dla_txn_t *t, const char *tenant, uint32_t *out, dla_err_t *err)
+int lrs_tid_ensure(lrs_t *l, dla_txn_t *t, const char *tenant, uint32_t *out,
+                   dla_err_t *err)
 {
     int rc = lrs_tid_get(l, t, tenant, out);
     if (rc != DLA_ENOTFOUND)
@@ -97,8 +98,8 @@ int lrs_stmt_by_seq(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t seq,
     return DLA_OK;
 }
 
-int lrs_stmt_by_id(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t id[16], uint64_t *seq,
-                   lrs_rec_hdr_t *hdr, const char **json, size_t *json_len)
+int lrs_stmt_by_id(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t id[16],
+                   uint64_t *seq, lrs_rec_hdr_t *hdr, const char **json, size_t *json_len)
 {
     uint8_t k[20];
     dla_val_t v;
@@ -180,7 +181,8 @@ static int inherited_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t ta
                 continue;
             int found = 0;
             for (size_t j = 0; j < *n; j++)
-                if ((*keys)[j].kind == tk[i].kind && !memcmp((*keys)[j].hash, tk[i].hash, 16))
+                if ((*keys)[j].kind == tk[i].kind &&
+                    !memcmp((*keys)[j].hash, tk[i].hash, 16))
                     found = 1;
             if (found)
                 continue;
@@ -200,7 +202,8 @@ static int inherited_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t ta
         json_t *obj = json_object_get(s, "object");
         const char *ot = json_string_value(json_object_get(obj, "objectType"));
         const char *nid = json_string_value(json_object_get(obj, "id"));
-        int more = ot && strcmp(ot, "StatementRef") == 0 && nid && lrs_uuid_parse(nid, cur) == 0;
+        int more =
+            ot && strcmp(ot, "StatementRef") == 0 && nid && lrs_uuid_parse(nid, cur) == 0;
         json_decref(s);
         if (rc != DLA_OK)
             return rc;
@@ -229,17 +232,43 @@ static int put_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_key_t *keys,
 
 /* ---- applying one job ----------------------------------------------------- */
 
+static int cmp_id(const void *a, const void *b)
+{
+    return memcmp(a, b, 16);
+}
+
+/* DLA_OK when the job's statement ids are distinct. */
+static int distinct_ids(lrs_job_t *j)
+{
+    if (j->n < 2)
+        return DLA_OK;
+    uint8_t(*ids)[16] = malloc(j->n * 16);
+    if (!ids)
+        return DLA_ENOMEM;
+    for (size_t i = 0; i < j->n; i++)
+        memcpy(ids[i], j->items[i].id, 16);
+    qsort(ids, j->n, 16, cmp_id);
+    int rc = DLA_OK;
+    for (size_t i = 1; i < j->n && rc == DLA_OK; i++)
+        if (!memcmp(ids[i - 1], ids[i], 16))
+            rc = DLA_EINVAL;
+    free(ids);
+    return rc;
+}
+
 static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
 {
+    int drc = distinct_ids(j);
+    if (drc == DLA_EINVAL)
+        return dla_err_set(&j->err, DLA_EINVAL, "statement id repeated in the batch");
+    if (drc != DLA_OK)
+        return drc;
     for (size_t i = 0; i < j->n; i++) {
         lrs_item_t *it = &j->items[i];
         lrs_rec_hdr_t h;
         const char *js;
         size_t jl;
         it->dup = 0;
-        for (size_t k = 0; k < i; k++)
-            if (!memcmp(j->items[k].id, it->id, 16))
-                return dla_err_set(&j->err, DLA_EINVAL, "statement id repeated in the batch");
         if (lrs_stmt_by_id(l, t, tid, it->id, NULL, &h, &js, &jl) == DLA_OK) {
             json_t *old = json_loadb(js, jl, 0, NULL);
             int same = old && dla_xm_statements_equivalent(old, it->stmt);
@@ -256,23 +285,25 @@ static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
         if (it->voiding) {
             if (lrs_stmt_by_id(l, t, tid, it->ref, NULL, &h, &js, &jl) == DLA_OK &&
                 (h.flags & LRS_REC_VOIDING))
-                return dla_err_set(&j->err, DLA_EINVAL,
-                                   "a voiding statement cannot target another voiding statement");
+                return dla_err_set(
+                    &j->err, DLA_EINVAL,
+                    "a voiding statement cannot target another voiding statement");
             for (size_t k = 0; k < j->n; k++)
                 if (k != i && j->items[k].voiding && !memcmp(j->items[k].id, it->ref, 16))
-                    return dla_err_set(&j->err, DLA_EINVAL,
-                                       "a voiding statement cannot target another voiding "
-                                       "statement");
+                    return dla_err_set(
+                        &j->err, DLA_EINVAL,
+                        "a voiding statement cannot target another voiding "
+                        "statement");
         }
     }
     return DLA_OK;
 }
 
-static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
+static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_item_t *it,
                       dla_err_t *err);
 
-static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it, uint64_t stored_ms,
-                      dla_err_t *err)
+static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it,
+                      uint64_t stored_ms, dla_err_t *err)
 {
     int rc;
     uint64_t seq = l->next_seq++;
@@ -363,7 +394,7 @@ static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it, uint
     rc = put_keys(l, t, tid, keys, nk, seq, err);
     if (rc != DLA_OK)
         goto cleanup;
-    if (it->acts && (rc = write_acts(l, t, tid, it->acts, err)) != DLA_OK)
+    if (it->acts && it->acth && (rc = write_acts(l, t, tid, it, err)) != DLA_OK)
         goto cleanup;
     /* referrers that arrived first inherit this statement's keys */
     for (size_t i = 0; i < nwait; i++) {
@@ -382,12 +413,12 @@ cleanup:
 }
 
 /* Merges the activity definitions a statement carries into xapi_act. */
-static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
+static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_item_t *it,
                       dla_err_t *err)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(acts, i, a)
+    json_array_foreach(it->acts, i, a)
     {
         const char *id = json_string_value(json_object_get(a, "id"));
         json_t *def = json_object_get(a, "definition");
@@ -395,20 +426,14 @@ static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
             continue;
         uint8_t k[20];
         dla_val_t v;
+        const uint8_t *ih = it->acth[i], *dh = it->acth[i] + 16;
         lrs_be32(k, tid);
-        lrs_hash16(0, id, strlen(id), k + 4);
+        memcpy(k + 4, ih, 16);
         /* the same definition as last time for this activity: nothing to do */
-        char *dtxt = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS);
-        uint8_t dh[16];
-        int cached = dtxt != NULL;
-        size_t slot = (size_t)(k[4] << 8 | k[5]) % LRS_ACT_CACHE;
-        if (dtxt) {
-            lrs_hash16((uint8_t)tid, dtxt, strlen(dtxt), dh);
-            free(dtxt);
-            if (!memcmp(l->act_cache[slot].id, k + 4, 16) &&
-                !memcmp(l->act_cache[slot].def, dh, 16))
-                continue;
-        }
+        size_t slot = (size_t)(ih[0] << 8 | ih[1]) % LRS_ACT_CACHE;
+        if (l->act_cache[slot].tid == tid && !memcmp(l->act_cache[slot].id, ih, 16) &&
+            !memcmp(l->act_cache[slot].def, dh, 16))
+            continue;
         json_t *old = NULL;
         if (dla_kv_get(t, l->db_act, k, sizeof k, &v) == DLA_OK)
             old = json_loadb(v.data, v.len, 0, NULL);
@@ -427,10 +452,9 @@ static int write_acts(lrs_t *l, dla_txn_t *t, uint32_t tid, const json_t *acts,
         json_decref(old);
         if (rc != DLA_OK)
             return rc;
-        if (cached) {
-            memcpy(l->act_cache[slot].id, k + 4, 16);
-            memcpy(l->act_cache[slot].def, dh, 16);
-        }
+        l->act_cache[slot].tid = tid;
+        memcpy(l->act_cache[slot].id, ih, 16);
+        memcpy(l->act_cache[slot].def, dh, 16);
     }
     return DLA_OK;
 }
@@ -659,6 +683,7 @@ void lrs_job_free(lrs_job_t *job)
         free(job->items[i].keys);
         json_decref(job->items[i].stmt);
         json_decref(job->items[i].acts);
+        free(job->items[i].acth);
     }
     free(job->items);
     free(job->atts);

@@ -1,7 +1,13 @@
-/* lrs_util.c - small helpers of the LRS: UUIDs, hashes, times, agent keys. */
+/* lrs_util.c - small helpers of the LRS: UUIDs, hashes, times, agent keys, and
+ * the index keys of a statement (agent, verb, activity, registration, their
+ * "related" variants and authority). Queries hash their parameters the same way,
+ * so a filtered GET is a lookup, never a scan. Which agents and activities are
+ * "direct" or "related" is the data model's rule (dla_xm_statement_agents /
+ * dla_xm_statement_activities). */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -78,9 +84,12 @@ static void md_free(void *p)
     EVP_MD_CTX_free(p);
 }
 
+static EVP_MD *md_sha256; /* fetched once: an implicit fetch per digest is slow */
+
 static void md_key_init(void)
 {
     pthread_key_create(&md_key, md_free);
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
 void lrs_hash16(uint8_t kind, const void *data, size_t len, uint8_t out[16])
@@ -92,7 +101,7 @@ void lrs_hash16(uint8_t kind, const void *data, size_t len, uint8_t out[16])
     EVP_MD_CTX *c = pthread_getspecific(md_key);
     if (!c && (c = EVP_MD_CTX_new()) != NULL)
         pthread_setspecific(md_key, c);
-    if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+    if (!c || EVP_DigestInit_ex(c, md_sha256 ? md_sha256 : EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(c, &kind, 1) != 1 || EVP_DigestUpdate(c, data, len) != 1 ||
         EVP_DigestFinal_ex(c, md, &mdlen) != 1 || mdlen < 16)
         memset(md, 0, 16);
@@ -235,4 +244,91 @@ int lrs_agent_key(const json_t *agent, char *buf, size_t cap)
 {
     int rc = dla_xm_agent_ifi_key(agent, buf, cap);
     return rc == DLA_OK ? DLA_OK : DLA_EINVAL;
+}
+
+/* ---- index keys ------------------------------------------------------------- */
+
+int lrs_keys_add(lrs_key_t **keys, size_t *n, size_t *cap, uint8_t kind, const char *text)
+{
+    lrs_key_t k;
+    k.kind = kind;
+    lrs_hash16(kind, text, strlen(text), k.hash);
+    for (size_t i = 0; i < *n; i++)
+        if ((*keys)[i].kind == kind && memcmp((*keys)[i].hash, k.hash, 16) == 0)
+            return DLA_OK;
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        lrs_key_t *nk = realloc(*keys, nc * sizeof *nk);
+        if (!nk)
+            return DLA_ENOMEM;
+        *keys = nk;
+        *cap = nc;
+    }
+    (*keys)[(*n)++] = k;
+    return DLA_OK;
+}
+
+typedef struct kctx_s {
+    lrs_key_t **keys;
+    size_t *n, *cap;
+    int rc;
+} kctx_t;
+
+static void add(kctx_t *k, uint8_t kind, const char *text)
+{
+    if (k->rc == DLA_OK && text)
+        k->rc = lrs_keys_add(k->keys, k->n, k->cap, kind, text);
+}
+
+static int on_agent(void *ctx, const char *key, int where)
+{
+    kctx_t *k = ctx;
+    if (where == DLA_XM_DIRECT)
+        add(k, LRS_IX_AGENT, key);
+    add(k, LRS_IX_AGENT_REL, key);
+    return k->rc == DLA_OK ? 0 : 1;
+}
+
+static int on_activity(void *ctx, const char *id, int where)
+{
+    kctx_t *k = ctx;
+    if (where == DLA_XM_DIRECT)
+        add(k, LRS_IX_ACT, id);
+    add(k, LRS_IX_ACT_REL, id);
+    return k->rc == DLA_OK ? 0 : 1;
+}
+
+static void authority_keys(kctx_t *k, const json_t *a)
+{
+    char buf[DLA_XM_IFI_KEY_MAX];
+    if (!json_is_object(a))
+        return;
+    if (dla_xm_agent_ifi_key(a, buf, sizeof buf) == DLA_OK)
+        add(k, LRS_IX_AUTH, buf);
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(a, "member"), i, m)
+    {
+        if (dla_xm_agent_ifi_key(m, buf, sizeof buf) == DLA_OK)
+            add(k, LRS_IX_AUTH, buf);
+    }
+}
+
+int lrs_stmt_keys(const json_t *stmt, lrs_key_t **keys, size_t *n, size_t *cap)
+{
+    kctx_t k = {keys, n, cap, DLA_OK};
+    dla_xm_statement_agents(stmt, on_agent, &k);
+    dla_xm_statement_activities(stmt, on_activity, &k);
+    add(&k, LRS_IX_VERB,
+        json_string_value(json_object_get(json_object_get(stmt, "verb"), "id")));
+    const char *reg = json_string_value(
+        json_object_get(json_object_get(stmt, "context"), "registration"));
+    uint8_t b[16];
+    if (reg && lrs_uuid_parse(reg, b) == DLA_OK) {
+        char low[37];
+        lrs_uuid_format(b, low);
+        add(&k, LRS_IX_REG, low);
+    }
+    authority_keys(&k, json_object_get(stmt, "authority"));
+    return k.rc;
 }

@@ -38,13 +38,13 @@
 
 /* ---- index kinds -------------------------------------------------------- */
 enum {
-    LRS_IX_AGENT = 1,       /* actor, or object when it is an agent/group */
-    LRS_IX_AGENT_REL = 2,   /* any agent anywhere in the statement */
+    LRS_IX_AGENT = 1,     /* actor, or object when it is an agent/group */
+    LRS_IX_AGENT_REL = 2, /* any agent anywhere in the statement */
     LRS_IX_VERB = 3,
-    LRS_IX_ACT = 4,         /* object activity */
-    LRS_IX_ACT_REL = 5,     /* any activity anywhere */
-    LRS_IX_REG = 6,         /* context.registration */
-    LRS_IX_AUTH = 7,        /* authority (statements/read/mine) */
+    LRS_IX_ACT = 4,     /* object activity */
+    LRS_IX_ACT_REL = 5, /* any activity anywhere */
+    LRS_IX_REG = 6,     /* context.registration */
+    LRS_IX_AUTH = 7,    /* authority (statements/read/mine) */
 };
 
 typedef struct lrs_key_s {
@@ -77,9 +77,10 @@ typedef struct lrs_item_s {
     int voiding; /* verb is voided and object a StatementRef */
     uint8_t flags;
     uint8_t ver;
-    json_t *stmt; /* the statement (own reference), for conflict checks */
-    json_t *acts; /* activity objects with definitions (own reference) or NULL */
-    int dup;      /* set by the writer: an equal statement already existed */
+    json_t *stmt;        /* the statement (own reference), for conflict checks */
+    json_t *acts;        /* activity objects with definitions (own reference) or NULL */
+    uint8_t (*acth)[32]; /* per activity: hash of the id, hash of the definition */
+    int dup;             /* set by the writer: an equal statement already existed */
 } lrs_item_t;
 
 typedef struct lrs_att_s {
@@ -99,7 +100,7 @@ struct lrs_job_s {
     size_t natts;
     int put_mode; /* PUT: an equal existing statement is fine (204) */
     /* results, set by the writer */
-    int rc;        /* DLA_OK, DLA_ECONFLICT, DLA_EINVAL, ... */
+    int rc; /* DLA_OK, DLA_ECONFLICT, DLA_EINVAL, ... */
     dla_err_t err;
     uint64_t stored_ms;
     /* completion */
@@ -133,13 +134,14 @@ typedef struct lrs_s {
     pthread_cond_t qcv;
     lrs_job_t *qhead, *qtail;
     int stop;
-    uint64_t next_seq;     /* writer thread only */
-    uint64_t pub_seq;      /* atomic: last committed sequence number */
-    int pend_any;          /* writer thread only: xapi_pend may hold entries */
+    uint64_t next_seq; /* writer thread only */
+    uint64_t pub_seq;  /* atomic: last committed sequence number */
+    int pend_any;      /* writer thread only: xapi_pend may hold entries */
     struct {
+        uint32_t tid;
         uint8_t id[16], def[16];
     } act_cache[LRS_ACT_CACHE]; /* writer thread only: last definition per activity */
-    uint64_t last_ms;      /* writer thread only */
+    uint64_t last_ms;           /* writer thread only */
     uint64_t inflight_ms;  /* atomic: stored time of the group being committed, 0 idle */
     uint64_t committed_ms; /* atomic: stored time of the last committed group */
     unsigned long groups, grouped; /* stats */
@@ -213,16 +215,19 @@ json_t *lrs_rec_to_json(const lrs_rec_hdr_t *hdr, const char *json, size_t len);
 
 /* Prepares one statement for storage: validates it for `version`, sets id,
  * authority and version, serialises it without "stored" and computes its index
- * keys. `st` is borrowed (copied). DLA_EINVAL with err->msg when invalid. */
-int lrs_item_prepare(const json_t *st, int version, const json_t *authority, lrs_item_t *it,
-                     dla_err_t *err);
+ * keys. With own = 0 `st` is borrowed and copied; with own = 1 the caller hands
+ * it over to be modified in place (the item keeps a reference; the caller keeps
+ * its own). DLA_EINVAL with err->msg when invalid. */
+int lrs_item_prepare(json_t *st, int version, const json_t *authority, int own,
+                     lrs_item_t *it, dla_err_t *err);
 
-/* ---- lrs_keys.c ------------------------------------------------------------- */
+/* ---- lrs_util.c: index keys ---------------------------------------------- */
 /* Computes the index keys of a statement (appended to the keys array, which
  * grows with realloc). `authority` may be NULL. */
 int lrs_stmt_keys(const json_t *stmt, lrs_key_t **keys, size_t *n, size_t *cap);
 /* Adds one key with hash of `text` (deduplicated). */
-int lrs_keys_add(lrs_key_t **keys, size_t *n, size_t *cap, uint8_t kind, const char *text);
+int lrs_keys_add(lrs_key_t **keys, size_t *n, size_t *cap, uint8_t kind,
+                 const char *text);
 
 /* ---- lrs_query.c ------------------------------------------------------------ */
 typedef struct lrs_query_s {
@@ -262,13 +267,13 @@ typedef struct lrs_ctx_s {
     lrs_t *l;
     dla_req_t *req;
     dla_cred_t cred;
-    int v2;               /* negotiated 2.0 */
-    const char *method;   /* effective method (alternate syntax resolved) */
-    const char *body;     /* effective body */
+    int v2;             /* negotiated 2.0 */
+    const char *method; /* effective method (alternate syntax resolved) */
+    const char *body;   /* effective body */
     size_t body_len;
-    const char *ctype;    /* effective Content-Type */
-    void *form;           /* dla_form_t of the alternate syntax, or NULL */
-    json_t *authority;    /* agent for stored statements (own reference) */
+    const char *ctype; /* effective Content-Type */
+    void *form;        /* dla_form_t of the alternate syntax, or NULL */
+    json_t *authority; /* agent for stored statements (own reference) */
 } lrs_ctx_t;
 
 /* Effective parameter (query string, or alternate-syntax form). */

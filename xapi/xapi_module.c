@@ -71,34 +71,20 @@ void dla_xapi_module_fini(dla_app_t *app)
  * Reads statements (one JSON statement or array per line) and stores them through
  * the same validation and writer as the HTTP resource, N statements per commit. */
 
-static int flush_job(lrs_t *l, lrs_job_t *job, size_t *stored, size_t *dups)
+/* Waits for a submitted job, counts its statements and empties it for reuse. */
+static int finish_job(lrs_job_t *job, size_t *stored, size_t *dups)
 {
-    if (job->n == 0)
-        return DLA_OK;
-    lrs_submit(l, job);
     int rc = lrs_job_wait(job);
-    if (rc != DLA_OK) {
-        fprintf(stderr, "xapi-import: %s\n", job->err.msg);
-        return rc;
-    }
-    for (size_t i = 0; i < job->n; i++)
+    if (rc != DLA_OK)
+        fprintf(stderr, "xapi-import: %s\n",
+                job->err.msg[0] ? job->err.msg : "write failed");
+    for (size_t i = 0; rc == DLA_OK && i < job->n; i++)
         *(job->items[i].dup ? dups : stored) += 1;
     char tenant[64];
     snprintf(tenant, sizeof tenant, "%s", job->tenant);
-    lrs_item_t *items = job->items;
-    size_t n = job->n;
-    job->items = NULL;
-    job->n = 0;
     lrs_job_free(job);
     lrs_job_init(job, tenant);
-    for (size_t i = 0; i < n; i++) {
-        free(items[i].json);
-        free(items[i].keys);
-        json_decref(items[i].stmt);
-        json_decref(items[i].acts);
-    }
-    free(items);
-    return DLA_OK;
+    return rc;
 }
 
 static int cli_import(dla_app_t *app, int argc, char **argv)
@@ -118,7 +104,8 @@ static int cli_import(dla_app_t *app, int argc, char **argv)
             return 2;
         }
     }
-    if (!tenant || !file || batch == 0 || batch > 100000) {
+    if (!tenant || !file || batch == 0 || batch > 100000 ||
+        !dla_tenant_valid_id(tenant)) {
         fprintf(stderr, "usage: dla xapi-import --tenant T [--batch N] FILE|-\n");
         return 2;
     }
@@ -133,60 +120,77 @@ static int cli_import(dla_app_t *app, int argc, char **argv)
         return 1;
     }
     json_t *auth = dla_xm_authority_account(l->base_url, "dla-import");
-    lrs_job_t job;
-    lrs_job_init(&job, tenant);
-    job.items = NULL;
-    size_t cap = 0;
+    /* two jobs: one is prepared here while the writer commits the other */
+    lrs_job_t jobs[2];
+    lrs_job_init(&jobs[0], tenant);
+    lrs_job_init(&jobs[1], tenant);
+    int cur = 0, pending = -1;
     char *line = NULL;
     size_t lcap = 0;
     ssize_t len;
-    while ((len = getline(&line, &lcap, f)) > 0) {
-        lineno++;
-        json_error_t je;
-        json_t *v = json_loadb(line, (size_t)len, 0, &je);
-        if (!v) {
-            if (len > 1)
-                fprintf(stderr, "xapi-import: line %zu: %s\n", lineno, je.text);
-            if (len > 1)
-                goto cleanup;
-            continue;
-        }
-        size_t n = json_is_array(v) ? json_array_size(v) : 1;
-        for (size_t i = 0; i < n; i++) {
-            json_t *st = json_is_array(v) ? json_array_get(v, i) : v;
-            if (job.n == cap) {
-                size_t nc = cap ? cap * 2 : batch;
-                lrs_item_t *ni = realloc(job.items, nc * sizeof *ni);
-                if (!ni) {
-                    json_decref(v);
+    int eof = 0;
+    while (!eof) {
+        lrs_job_t *job = &jobs[cur];
+        if (!job->items && !(job->items = calloc(batch, sizeof(lrs_item_t))))
+            goto cleanup;
+        while (job->n < batch) {
+            len = getline(&line, &lcap, f);
+            if (len <= 0) {
+                eof = 1;
+                break;
+            }
+            lineno++;
+            json_error_t je;
+            json_t *v = json_loadb(line, (size_t)len, 0, &je);
+            if (!v) {
+                if (len > 1) {
+                    fprintf(stderr, "xapi-import: line %zu: %s\n", lineno, je.text);
                     goto cleanup;
                 }
-                job.items = ni;
-                cap = nc;
+                continue;
             }
-            dla_err_t err = {0};
-            if (lrs_item_prepare(st, DLA_XAPI_V200, auth, &job.items[job.n], &err) != DLA_OK) {
-                fprintf(stderr, "xapi-import: line %zu: %s\n", lineno, err.msg);
+            if (!json_is_object(v)) {
+                fprintf(stderr, "xapi-import: line %zu: one statement object per line\n",
+                        lineno);
                 json_decref(v);
                 goto cleanup;
             }
-            job.n++;
-            if (job.n >= batch) {
-                if (flush_job(l, &job, &stored, &dups) != DLA_OK) {
-                    json_decref(v);
-                    goto cleanup;
-                }
-                cap = 0;
+            dla_err_t err = {0};
+            int prc =
+                lrs_item_prepare(v, DLA_XAPI_V200, auth, 1, &job->items[job->n], &err);
+            json_decref(v);
+            if (prc != DLA_OK) {
+                fprintf(stderr, "xapi-import: line %zu: %s\n", lineno, err.msg);
+                goto cleanup;
             }
+            job->n++;
         }
-        json_decref(v);
+        if (pending >= 0) {
+            if (finish_job(&jobs[pending], &stored, &dups) != DLA_OK) {
+                pending = -1;
+                goto cleanup;
+            }
+            pending = -1;
+        }
+        if (job->n) {
+            lrs_submit(l, job);
+            pending = cur;
+            cur ^= 1;
+        }
     }
-    if (flush_job(l, &job, &stored, &dups) != DLA_OK)
-        goto cleanup;
+    if (pending >= 0) {
+        int frc = finish_job(&jobs[pending], &stored, &dups);
+        pending = -1;
+        if (frc != DLA_OK)
+            goto cleanup;
+    }
     printf("{\"stored\":%zu,\"duplicates\":%zu}\n", stored, dups);
     rc = 0;
 cleanup:
-    lrs_job_free(&job);
+    if (pending >= 0)
+        lrs_job_wait(&jobs[pending]);
+    lrs_job_free(&jobs[0]);
+    lrs_job_free(&jobs[1]);
     free(line);
     json_decref(auth);
     if (f != stdin)
@@ -196,9 +200,10 @@ cleanup:
 
 const dla_cli_cmd_t *dla_xapi_cli_commands(void)
 {
-    static const dla_cli_cmd_t cmds[] = {
-        {"xapi-import", "xapi-import --tenant T [--batch N] FILE|-  store statements (NDJSON)",
-         cli_import},
-        {NULL, NULL, NULL}};
+    static const dla_cli_cmd_t cmds[] = {{"xapi-import",
+                                          "xapi-import --tenant T [--batch N] FILE|-  "
+                                          "store statements (one JSON per line)",
+                                          cli_import},
+                                         {NULL, NULL, NULL}};
     return cmds;
 }

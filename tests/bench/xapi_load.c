@@ -3,6 +3,8 @@
  *   xapi_load gen  --count N [--seed S]              NDJSON statements to stdout
  *   xapi_load post --port P --auth KEY:SECRET --conc C --batch B --seconds T --tag NAME
  *   xapi_load get  --port P --auth KEY:SECRET --conc C --seconds T --tag NAME --query Q
+ *                  [--mod M]   (in Q, XNX becomes a value in [0, M), XN12X the same
+ *                               zero-padded to 12 digits)
  *
  * HTTP/1.1 keep-alive, one connection per thread, requests built in memory.
  * Prints one JSON line: statements/s (post) or requests/s (get) with p50/p95/p99
@@ -30,7 +32,7 @@
 #define MAX_LAT 4000000
 
 static const char *g_mode, *g_auth_b64, *g_query, *g_tag = "xapi";
-static int g_port, g_conc = 4, g_batch = 100, g_seconds = 10;
+static int g_port, g_conc = 4, g_batch = 100, g_seconds = 10, g_mod = 1000;
 static volatile int g_stop;
 static double *g_lat;
 static size_t g_nlat;
@@ -54,7 +56,8 @@ static uint64_t rnd(uint64_t *s)
 
 static void b64(const char *in, char *out)
 {
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char t[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = strlen(in), o = 0;
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned char)in[i] << 16;
@@ -76,23 +79,45 @@ static int statement(char *buf, size_t cap, uint64_t *s)
     unsigned a = (unsigned)(rnd(s) % N_AGENTS), v = (unsigned)(rnd(s) % N_VERBS);
     unsigned act = (unsigned)(rnd(s) % N_ACTS), reg = (unsigned)(rnd(s) % N_REGS);
     unsigned parent = act / 10;
-    return snprintf(buf, cap,
-                    "{\"actor\":{\"objectType\":\"Agent\",\"name\":\"Learner %u\","
-                    "\"account\":{\"homePage\":\"https://lms.example.lt\",\"name\":\"u%u\"}},"
-                    "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/v%u\","
-                    "\"display\":{\"en-US\":\"verb %u\",\"lt-LT\":\"veiksmas %u\"}},"
-                    "\"object\":{\"objectType\":\"Activity\",\"id\":\"https://dla.example.lt/act/%u\","
-                    "\"definition\":{\"name\":{\"en-US\":\"Activity %u\"},"
-                    "\"type\":\"http://adlnet.gov/expapi/activities/lesson\"}},"
-                    "\"result\":{\"score\":{\"scaled\":0.%02u},\"completion\":true,"
-                    "\"duration\":\"PT%uM\"},"
-                    "\"context\":{\"registration\":\"00000000-0000-4000-8000-%012u\","
-                    "\"contextActivities\":{\"parent\":[{\"id\":\"https://dla.example.lt/course/%u\"}],"
-                    "\"category\":[{\"id\":\"https://dla.example.lt/profile/digcomp\"}]},"
-                    "\"instructor\":{\"mbox\":\"mailto:teacher%u@example.lt\"}},"
-                    "\"timestamp\":\"2026-11-%02uT10:%02u:00Z\"}",
-                    a, a, v, v, v, act, act, (unsigned)(rnd(s) % 100), 1 + (unsigned)(rnd(s) % 50),
-                    reg, parent, a % 20, 1 + (unsigned)(rnd(s) % 27), (unsigned)(rnd(s) % 60));
+    return snprintf(
+        buf, cap,
+        "{\"actor\":{\"objectType\":\"Agent\",\"name\":\"Learner %u\","
+        "\"account\":{\"homePage\":\"https://lms.example.lt\",\"name\":\"u%u\"}},"
+        "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/v%u\","
+        "\"display\":{\"en-US\":\"verb %u\",\"lt-LT\":\"veiksmas %u\"}},"
+        "\"object\":{\"objectType\":\"Activity\",\"id\":\"https://dla.example.lt/act/"
+        "%u\","
+        "\"definition\":{\"name\":{\"en-US\":\"Activity %u\"},"
+        "\"type\":\"http://adlnet.gov/expapi/activities/lesson\"}},"
+        "\"result\":{\"score\":{\"scaled\":0.%02u},\"completion\":true,"
+        "\"duration\":\"PT%uM\"},"
+        "\"context\":{\"registration\":\"00000000-0000-4000-8000-%012u\","
+        "\"contextActivities\":{\"parent\":[{\"id\":\"https://dla.example.lt/course/"
+        "%u\"}],"
+        "\"category\":[{\"id\":\"https://dla.example.lt/profile/digcomp\"}]},"
+        "\"instructor\":{\"mbox\":\"mailto:teacher%u@example.lt\"}},"
+        "\"timestamp\":\"2026-11-%02uT10:%02u:00Z\"}",
+        a, a, v, v, v, act, act, (unsigned)(rnd(s) % 100), 1 + (unsigned)(rnd(s) % 50),
+        reg, parent, a % 20, 1 + (unsigned)(rnd(s) % 27), (unsigned)(rnd(s) % 60));
+}
+
+/* Copies template t into out, replacing "XNX" by k and "XN12X" by k padded to
+ * 12 digits (the template is already URL-encoded, so it may contain '%'). */
+static void expand(char *out, size_t cap, const char *t, unsigned k)
+{
+    size_t o = 0;
+    while (*t && o + 16 < cap) {
+        if (!strncmp(t, "XN12X", 5)) {
+            o += (size_t)snprintf(out + o, cap - o, "%012u", k);
+            t += 5;
+        } else if (!strncmp(t, "XNX", 3)) {
+            o += (size_t)snprintf(out + o, cap - o, "%u", k);
+            t += 3;
+        } else {
+            out[o++] = *t++;
+        }
+    }
+    out[o] = 0;
 }
 
 static int connect_lrs(void)
@@ -176,7 +201,8 @@ static void record(double lat, int status, unsigned long stmts)
 
 static void *worker(void *arg)
 {
-    uint64_t seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)arg * 7919u ^ (uint64_t)time(NULL);
+    uint64_t seed =
+        0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)arg * 7919u ^ (uint64_t)time(NULL);
     size_t cap = (size_t)g_batch * 2048 + 4096;
     char *req = malloc(cap + 1024), *body = malloc(cap), *resp = malloc(1 << 20);
     int fd = connect_lrs();
@@ -198,23 +224,25 @@ static void *worker(void *arg)
             }
             if (g_batch > 1)
                 body[bl++] = ']';
-            rl = (size_t)snprintf(req, cap + 1024,
-                                  "POST /xapi/statements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                  "Authorization: Basic %s\r\nX-Experience-API-Version: 1.0.3\r\n"
-                                  "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                                  g_auth_b64, bl);
+            rl = (size_t)snprintf(
+                req, cap + 1024,
+                "POST /xapi/statements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Authorization: Basic %s\r\nX-Experience-API-Version: 1.0.3\r\n"
+                "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                g_auth_b64, bl);
             memcpy(req + rl, body, bl);
             rl += bl;
             n = (unsigned long)g_batch;
         } else {
             /* rotate the value of the filter so the cache sees many keys */
-            char q[1024];
-            unsigned k = (unsigned)(rnd(&seed) % 1000);
-            snprintf(q, sizeof q, g_query, k % 1000, k % 1000);
-            rl = (size_t)snprintf(req, cap + 1024,
-                                  "GET /xapi/statements?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                  "Authorization: Basic %s\r\nX-Experience-API-Version: 1.0.3\r\n\r\n",
-                                  q, g_auth_b64);
+            char q[2048];
+            unsigned k = (unsigned)(rnd(&seed) % (unsigned)g_mod);
+            expand(q, sizeof q, g_query, k);
+            rl = (size_t)snprintf(
+                req, cap + 1024,
+                "GET /xapi/statements?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Authorization: Basic %s\r\nX-Experience-API-Version: 1.0.3\r\n\r\n",
+                q, g_auth_b64);
             n = 1;
         }
         double t0 = now_s();
@@ -276,6 +304,8 @@ int main(int argc, char **argv)
             g_tag = v;
         else if (!strcmp(k, "--query"))
             g_query = v;
+        else if (!strcmp(k, "--mod"))
+            g_mod = atoi(v) > 0 ? atoi(v) : 1;
         else if (!strcmp(k, "--count"))
             count = atol(v);
         else if (!strcmp(k, "--seed"))
@@ -289,8 +319,9 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    if (!auth || g_port <= 0 || g_conc < 1 || g_conc > 256 || g_batch < 1 || g_batch > 5000 ||
-        g_seconds < 1 || g_seconds > 600 || (!strcmp(g_mode, "get") && !g_query)) {
+    if (!auth || g_port <= 0 || g_conc < 1 || g_conc > 256 || g_batch < 1 ||
+        g_batch > 5000 || g_seconds < 1 || g_seconds > 600 ||
+        (!strcmp(g_mode, "get") && !g_query)) {
         fprintf(stderr, "xapi_load: bad options\n");
         return 2;
     }
@@ -315,9 +346,10 @@ int main(int argc, char **argv)
            "\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,\"requests\":%zu,\"ok\":%lu,"
            "\"status_2xx\":%lu,\"status_4xx\":%lu,\"status_5xx\":%lu,\"errors\":%lu,"
            "\"concurrency\":%d,\"batch\":%d,\"seconds\":%.1f}\n",
-           g_tag, post ? (double)g_stmts / el : pct(0.99), post ? "statements/s" : "ms_p99",
-           (double)g_ok / el, pct(0.50), pct(0.95), pct(0.99), g_nlat, g_ok, g_status[2],
-           g_status[4], g_status[5], g_status[0], g_conc, post ? g_batch : 1, el);
+           g_tag, post ? (double)g_stmts / el : pct(0.99),
+           post ? "statements/s" : "ms_p99", (double)g_ok / el, pct(0.50), pct(0.95),
+           pct(0.99), g_nlat, g_ok, g_status[2], g_status[4], g_status[5], g_status[0],
+           g_conc, post ? g_batch : 1, el);
     free(ab);
     free(g_lat);
     return g_ok ? 0 : 1;

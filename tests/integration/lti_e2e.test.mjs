@@ -251,3 +251,55 @@ test('tool key rotation keeps the old key published', async () => {
   assert.equal(jose.decodeProtectedHeader(fields.JWT).kid, rot.kid);
   assert.equal((await submit(reply.body)).status, 200);
 });
+
+// Runs a whole diagnostic through the app API (first option every time).
+async function finishDiagnostic(tok) {
+  const auth = { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' };
+  let st = await (await fetch(`${dla.url}/api/v1/diagnostics`, { method: 'POST', headers: auth, body: '{}' })).json();
+  for (let i = 0; i < 100 && st.state !== 'finished'; i++) {
+    const r = await fetch(`${dla.url}/api/v1/diagnostics/${st.id}/answers`, { method: 'POST', headers: auth,
+      body: JSON.stringify({ item: st.item.id, answer: st.item.options[0].id }) });
+    assert.equal(r.status, 200, await r.clone().text());
+    st = await r.json();
+  }
+  assert.equal(st.state, 'finished');
+}
+async function waitFor(pred, ms = 8000) {
+  for (let t = 0; t < ms; t += 100) {
+    const st = await emuState();
+    if (pred(st)) return st;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail('the LMS never received the grade');
+}
+
+test('a finished diagnostic sends its result to the LMS (AGS and Basic Outcomes)', async () => {
+  const t13 = sessionToken((await launch13('user=learner&ctx=diag13')).location);
+  await finishDiagnostic(t13);
+  const st = await waitFor((s) => s.scores.some((x) => x.lineitem.includes('/ags/diag13/')));
+  const sc = st.scores.find((x) => x.lineitem.includes('/ags/diag13/'));
+  assert.equal(sc.userId, 'u-learner');
+  assert.equal(sc.activityProgress, 'Completed');
+  assert.ok(sc.scoreGiven >= 0 && sc.scoreGiven <= 100);
+  const before = (await emuState()).outcomeRequests.length;
+  const t11 = sessionToken((await launch11('user=learner')).location);
+  await finishDiagnostic(t11);
+  await waitFor((s) => s.outcomeRequests.length > before &&
+    s.outcomeRequests.at(-1).op === 'replaceResultRequest');
+});
+
+test('a registration that accepts new deployments learns them from verified launches', async () => {
+  emu.addClient('emu-open', ['d-first', 'd-new']);
+  await dla.cli('platform', 'add', '--tenant', 'demo', '--issuer', emu.issuer, '--client-id', 'emu-open',
+    '--auth-url', `${emu.url}/auth`, '--token-url', `${emu.url}/token`, '--jwks-url', `${emu.url}/jwks`,
+    '--deployment', 'd-first', '--accept-new-deployments');
+  const bad = await launch13('client_id=emu-open&deployment_id=d-new&variant=tampered');
+  assert.equal(errorCode(bad.body), 'bad_signature');
+  let p = (await dla.cli('platform', 'list')).platforms.find((x) => x.client_id === 'emu-open');
+  assert.deepEqual(p.deployments, ['d-first'], 'nothing learnt from an unverified launch');
+  const ok = await launch13('client_id=emu-open&deployment_id=d-new');
+  assert.equal(ok.status, 303, ok.body);
+  p = (await dla.cli('platform', 'list')).platforms.find((x) => x.client_id === 'emu-open');
+  assert.deepEqual(p.deployments, ['d-first', 'd-new']);
+  assert.equal(p.accept_new_deployments, true);
+});

@@ -58,10 +58,12 @@ export async function makeDla(config = {}) {
     if (!child) return;
     const c = child;
     child = null;
-    const done = new Promise((r) => c.once('exit', r));
+    const done = new Promise((r) => c.once('exit', (code, sig) => r({ code, sig })));
     c.kill('SIGTERM');
-    await done;
+    const { code, sig } = await done;
     fs.rmSync(dir, { recursive: true, force: true });
+    // a non-zero exit is a sanitizer finding (leak, UB) or a crash: fail the test
+    if (code !== 0) throw new Error(`dla serve exited with ${code ?? sig}:\n${log.slice(-4000)}`);
   };
   return { dir, env, url, cli, start, stop, log: () => log };
 }
