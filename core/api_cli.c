@@ -136,6 +136,7 @@ static int cmd_simulate(dla_app_t *app, int argc, char **argv)
     dla_err_t err = {0};
     long n = 2000, seed = 1, synth = 0, maxi = 0;
     const char *rho = dla_cli_opt(argc, argv, "--rho");
+    const char *noise = dla_cli_opt(argc, argv, "--param-noise");
     int rc;
 
     if (a == NULL)
@@ -161,6 +162,11 @@ static int cmd_simulate(dla_app_t *app, int argc, char **argv)
         o.cat.rho = strtod(rho, NULL);
         if (!(o.cat.rho >= 0.0 && o.cat.rho < 0.95))
             return dla_cli_fail(1, "simulate", 2, "--rho must be in [0, 0.95)");
+    }
+    if (noise != NULL) {
+        o.param_noise = strtod(noise, NULL);
+        if (!(o.param_noise >= 0.0 && o.param_noise <= 2.0))
+            return dla_cli_fail(1, "simulate", 2, "--param-noise must be in [0, 2]");
     }
     dla_diag_bank_init(&syn, f->fw);
     bank = &f->bank;

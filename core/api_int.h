@@ -55,7 +55,9 @@ void api_unload(api_t *a);
 /* Opens the module's databases. */
 int api_open_dbs(api_t *a, dla_err_t *err);
 
-/* ---- api_diag.c ---- */
+/* ---- api_diag.c ----
+ * Route handlers (ud = api_t *): each authenticates the session and answers
+ * exactly once (JSON body or JSON error); see docs/api.md. */
 void api_route_diag_start(dla_req_t *req, void *ud);
 void api_route_diag_list(dla_req_t *req, void *ud);
 void api_route_diag_get(dla_req_t *req, void *ud);
@@ -84,6 +86,7 @@ void api_stmt_id(const char *diag_id, const char *suffix, char out[37]);
 int api_uuid4(char out[37]);
 
 /* ---- api_cli.c ---- */
+/* The static, NULL-terminated table of the module's CLI commands (borrowed). */
 const dla_cli_cmd_t *api_cli_table(void);
 
 #endif

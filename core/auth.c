@@ -284,15 +284,17 @@ int dla_tenant_get(dla_store_t *s, const char *id, dla_tenant_t *out)
     return DLA_OK;
 }
 
-int dla_tenant_list(dla_store_t *s, int (*fn)(void *ctx, const dla_tenant_t *t), void *ctx,
-                    dla_err_t *err)
+/* Calls fn(ctx, record) for every JSON record of `db` in key order; stops when
+ * fn returns non-zero. Records that do not parse are skipped. */
+static int each_record(dla_store_t *s, dla_db_t db, int (*fn)(void *ctx, json_t *rec),
+                       void *ctx, dla_err_t *err)
 {
     int rc;
     dla_txn_t *t = NULL;
     dla_cursor_t *c = NULL;
     if ((rc = check_init(s, err)) != DLA_OK || (rc = dla_txn_begin(s, 0, &t, err)) != DLA_OK)
         return rc;
-    if ((rc = dla_cursor_open(t, g_tenants, &c, err)) != DLA_OK)
+    if ((rc = dla_cursor_open(t, db, &c, err)) != DLA_OK)
         goto cleanup;
     dla_val_t k, v;
     for (int r = dla_cursor_get(c, DLA_SEEK_FIRST, &k, &v); r == DLA_OK;
@@ -300,16 +302,35 @@ int dla_tenant_list(dla_store_t *s, int (*fn)(void *ctx, const dla_tenant_t *t),
         json_t *j = json_loadb(v.data, v.len, 0, NULL);
         if (!j)
             continue;
-        dla_tenant_t tn;
-        tenant_from_json(j, &tn);
+        int stop = fn(ctx, j);
         json_decref(j);
-        if (fn(ctx, &tn))
+        if (stop)
             break;
     }
 cleanup:
     dla_cursor_close(c);
     dla_txn_abort(t);
     return rc;
+}
+
+typedef struct {
+    int (*fn)(void *ctx, const dla_tenant_t *t);
+    void *ctx;
+} tenant_iter_t;
+
+static int tenant_rec(void *ctx, json_t *rec)
+{
+    tenant_iter_t *it = ctx;
+    dla_tenant_t tn;
+    tenant_from_json(rec, &tn);
+    return it->fn(it->ctx, &tn);
+}
+
+int dla_tenant_list(dla_store_t *s, int (*fn)(void *ctx, const dla_tenant_t *t), void *ctx,
+                    dla_err_t *err)
+{
+    tenant_iter_t it = {fn, ctx};
+    return each_record(s, g_tenants, tenant_rec, &it, err);
 }
 
 /* ---- credentials --------------------------------------------------------------------- */
@@ -421,34 +442,27 @@ cleanup:
     return rc;
 }
 
+typedef struct {
+    const char *tenant;
+    int (*fn)(void *ctx, const dla_cred_t *c);
+    void *ctx;
+} cred_iter_t;
+
+static int cred_rec(void *ctx, json_t *rec)
+{
+    cred_iter_t *it = ctx;
+    dla_cred_t cr;
+    cred_from_json(rec, &cr);
+    if (it->tenant && strcmp(it->tenant, cr.tenant) != 0)
+        return 0;
+    return it->fn(it->ctx, &cr);
+}
+
 int dla_cred_list(dla_store_t *s, const char *tenant,
                   int (*fn)(void *ctx, const dla_cred_t *c), void *ctx, dla_err_t *err)
 {
-    int rc;
-    dla_txn_t *t = NULL;
-    dla_cursor_t *c = NULL;
-    if ((rc = check_init(s, err)) != DLA_OK || (rc = dla_txn_begin(s, 0, &t, err)) != DLA_OK)
-        return rc;
-    if ((rc = dla_cursor_open(t, g_creds, &c, err)) != DLA_OK)
-        goto cleanup;
-    dla_val_t k, v;
-    for (int r = dla_cursor_get(c, DLA_SEEK_FIRST, &k, &v); r == DLA_OK;
-         r = dla_cursor_get(c, DLA_SEEK_NEXT, &k, &v)) {
-        json_t *j = json_loadb(v.data, v.len, 0, NULL);
-        if (!j)
-            continue;
-        dla_cred_t cr;
-        cred_from_json(j, &cr);
-        json_decref(j);
-        if (tenant && strcmp(tenant, cr.tenant) != 0)
-            continue;
-        if (fn(ctx, &cr))
-            break;
-    }
-cleanup:
-    dla_cursor_close(c);
-    dla_txn_abort(t);
-    return rc;
+    cred_iter_t it = {tenant, fn, ctx};
+    return each_record(s, g_creds, cred_rec, &it, err);
 }
 
 /* ---- identities ----------------------------------------------------------------------- */

@@ -175,6 +175,7 @@ typedef struct sim_ctx_s {
     const dla_diag_bank_t *b;
     const dla_diag_sim_opts_t *o;
     dla_cat_bank_t cb;
+    dla_cat_item_t *eng; /* the parameters the engine and the scorers believe */
     dla_cat_t *cat;
     dla_irt_post_t joint;
     size_t *form;
@@ -209,7 +210,7 @@ static void score_form(sim_ctx_t *s, const size_t *form, size_t form_n,
             i = form[j];
             if (b->items[i].area != k)
                 continue;
-            s->fpar[m] = b->items[i].par;
+            s->fpar[m] = s->eng[i].par;
             s->fresp[m++] = (unsigned char)resp_of(s, i, truth);
         }
         dla_irt_eap1(s->fpar, s->fresp, m, 0.0, 1.0, &est[k], &se);
@@ -247,7 +248,7 @@ static void sim_one(sim_ctx_t *s, const double *truth, int count_exposure,
     dla_irt_post_reset(&s->joint);
     for (j = 0; j < s->form_n; j++) {
         i = s->form[j];
-        dla_irt_post_add(&s->joint, b->items[i].area, &b->items[i].par,
+        dla_irt_post_add(&s->joint, b->items[i].area, &s->eng[i].par,
                          resp_of(s, i, truth));
     }
     dla_irt_post_moments(&s->joint, joint_est, NULL, NULL, NULL);
@@ -287,8 +288,24 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o,
     s.b = b;
     s.o = o;
     s.cb = dla_diag_bank_cat(b);
-    if ((rc = dla_cat_new(&s.cb, &o->cat, &s.cat, err)) != DLA_OK)
+    s.eng = calloc(b->n_items, sizeof(*s.eng));
+    if (s.eng == NULL)
+        return dla_err_set(err, DLA_ENOMEM, "out of memory");
+    memcpy(s.eng, b->cat, b->n_items * sizeof(*s.eng));
+    if (o->param_noise > 0.0) {
+        /* calibration error: the engine believes b + N(0, s^2) and a * exp(N(0, (s/2)^2))
+         * while responses follow the bank's parameters */
+        uint64_t pr = dla_cat_seed(o->seed * 0x2545F4914F6CDD1DULL + 3);
+        for (i = 0; i < b->n_items; i++) {
+            s.eng[i].par.b += o->param_noise * dla_cat_normal(&pr);
+            s.eng[i].par.a *= exp(0.5 * o->param_noise * dla_cat_normal(&pr));
+        }
+    }
+    s.cb.items = s.eng;
+    if ((rc = dla_cat_new(&s.cb, &o->cat, &s.cat, err)) != DLA_OK) {
+        free(s.eng);
         return rc;
+    }
     if ((rc = dla_irt_post_init(&s.joint, d, o->cat.rho, err)) != DLA_OK)
         goto cleanup;
     s.form = calloc((size_t)o->fixed_length, sizeof(size_t));
@@ -394,14 +411,16 @@ int dla_diag_simulate(const dla_diag_bank_t *b, const dla_diag_sim_opts_t *o,
     len_mean = acat.len_sum / acat.n;
     rep = json_pack(
         "{s:i, s:I, s:f, s:{s:s, s:i, s:i, s:i, s:f, s:s}, "
-        "s:{s:f, s:f, s:i, s:i, s:i, s:i, s:f}}",
+        "s:{s:f, s:f, s:i, s:i, s:i, s:s, s:i, s:f, s:f}}",
         "examinees", o->examinees, "seed", (json_int_t)o->seed, "true_correlation",
         o->true_rho, "bank", "framework", b->fw->id, "items", (int)b->n_items, "areas", d,
         "competences", b->fw->n_comps, "mean_a", r3(asum / b->n_items), "model",
         "3PL (c = 1/options)", "engine", "rho", o->cat.rho, "se_stop", o->cat.se_stop,
         "min_items", o->cat.min_items > 0 ? o->cat.min_items : b->fw->n_comps,
         "max_items", o->cat.max_items, "max_per_competence", o->cat.max_per_comp,
-        "randomesque", o->cat.randomesque, "max_exposure_target", o->cat.max_exposure);
+        "exposure_method", o->cat.progressive ? "progressive" : "randomesque",
+        "randomesque", o->cat.progressive ? 0 : o->cat.randomesque, "max_exposure_target",
+        o->cat.max_exposure, "param_noise", o->param_noise);
     if (rep == NULL) {
         json_decref(jcat);
         json_decref(jfix);
@@ -431,6 +450,7 @@ cleanup:
     dla_irt_post_fini(&s.joint);
     free(s.form);
     free(s.form2);
+    free(s.eng);
     free(s.u);
     free(s.rate);
     free(s.count);

@@ -24,9 +24,11 @@ typedef struct dla_app_s dla_app_t;
 typedef int (*dla_emit_fn)(void *ctx, const char *tenant, json_t *statement, char *id_out,
                            dla_err_t *err);
 
-/* Grade sink: sends a score (0.0..1.0) for the learner of `sess` back to the LMS
- * that launched the session (LTI 1.1 Basic Outcomes or 1.3 AGS). DLA_ENOTFOUND
- * when the launch carried no grade service. Set by the lti module. Thread-safe. */
+/* Grade sink: queues a score (0.0..1.0) for the learner of `sess` to be sent
+ * back to the LMS that launched the session (LTI 1.1 Basic Outcomes or 1.3 AGS)
+ * and returns once it is queued; delivery and retries happen in the background.
+ * Answers DLA_ENOTFOUND at once when the launch carried no grade service. Set by
+ * the lti module. Thread-safe. */
 typedef int (*dla_grade_fn)(void *ctx, const dla_session_t *sess, double score,
                             const char *comment, dla_err_t *err);
 

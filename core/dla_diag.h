@@ -88,6 +88,8 @@ typedef struct dla_diag_sim_opts_s {
     double true_rho;    /* correlation of the simulated true abilities (0.7) */
     int fixed_length;   /* items of the content-balanced fixed form (82) */
     int grid_per_point; /* examinees per grid point -3..3 step 0.5 (0 = N/40, min 5) */
+    double param_noise; /* calibration error: engine and scorers see b + N(0, s^2) and
+                           a * exp(N(0, (s/2)^2)); responses follow the bank (0 = none) */
     dla_cat_opts_t cat; /* engine settings */
 } dla_diag_sim_opts_t;
 

@@ -13,6 +13,8 @@
  *   lti_services.c  Basic Outcomes, AGS, NRPS, the grade sink, /api/v1/roster
  *   lti_register.c  Dynamic Registration
  *   lti_demo.c      the built-in demo LMS at /demo
+ *   lti_demo_svc.c  the demo LMS's token, AGS, NRPS, Outcomes and gradebook
+ *   lti_util.c      pure helpers: tokens, escaping, language, role mapping
  *   lti_module.c    config, routes, module life cycle
  */
 #ifndef DLA_LTI_INT_H
@@ -267,12 +269,11 @@ void lti_jwks_cache_free(lti_jwks_cache_t *c);
 
 /* ---- launches (lti_launch.c) ---------------------------------------------------- */
 
-/* Maps LTI role URIs / names (1.1 comma list or 1.3 array) to DLA_ROLE_* bits. */
+/* Maps LTI role URIs / names (1.1 comma list or 1.3 array) to DLA_ROLE_* bits
+ * (lti_util.c); an empty or unknown set is a learner. */
 unsigned lti_roles_map11(const char *roles);
 unsigned lti_roles_map13(json_t *roles);
 
-/* Stores a launch record (grade and roster services) under a fresh id (id_out[64]). */
-int lti_launch_store(lti_state_t *st, json_t *rec, char *id_out, dla_err_t *err);
 /* Loads a launch record (new json_t) or NULL. */
 json_t *lti_launch_load(lti_state_t *st, const char *id);
 

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "dla_auth.h"
 #include "dla_i18n.h"
 #include "dla_log.h"
@@ -40,19 +43,6 @@ static int launch_put(lti_state_t *st, dla_txn_t *t, json_t *rec, char *id_out,
     if (rc == DLA_OK)
         snprintf(id_out, 64, "%s", id);
     return rc;
-}
-
-int lti_launch_store(lti_state_t *st, json_t *rec, char *id_out, dla_err_t *err)
-{
-    dla_txn_t *t = NULL;
-    int rc = dla_txn_begin(st->app->store, 1, &t, err);
-    if (rc != DLA_OK)
-        return rc;
-    if ((rc = launch_put(st, t, rec, id_out, err)) != DLA_OK) {
-        dla_txn_abort(t);
-        return rc;
-    }
-    return dla_txn_commit(t, err);
 }
 
 json_t *lti_launch_load(lti_state_t *st, const char *id)
@@ -406,6 +396,59 @@ cjose_jwk_t *lti_platform_key(lti_state_t *st, const lti_platform_t *p, const ch
     return k;
 }
 
+/* 1 when verifying a token with `kid` from platform `p` needs no network (static
+ * key set, or a fresh cached JWKS that has the kid). */
+static int key_is_local(lti_state_t *st, const lti_platform_t *p, const char *kid)
+{
+    if (p->jwks)
+        return 1;
+    lti_jwks_cache_t *c = st->jwks_cache;
+    int64_t now = dla_now();
+    int local = 0;
+    pthread_mutex_lock(&c->mu);
+    jwks_entry_t *e = c->head;
+    while (e && strcmp(e->url, p->jwks_url) != 0)
+        e = e->next;
+    if (e && e->jwks && e->fetched + st->jwks_ttl > now) {
+        cjose_jwk_t *k = entry_key(e, kid);
+        /* unknown kid: a refetch is due unless rate-limited (then it fails fast) */
+        local = k != NULL || e->last_try + st->jwks_refetch_min > now;
+        if (k)
+            cjose_jwk_release(k);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return local;
+}
+
+/* Whether the 1.3 launch in `p` may fetch a platform JWKS (then it runs off the
+ * HTTP worker, see lti_offload). Malformed input answers "no": it fails fast. */
+static int launch_may_fetch(lti_state_t *st, const lti_params_t *p)
+{
+    const char *tok = lti_params_get(p, "id_token"), *state = lti_params_get(p, "state");
+    json_t *h = NULL, *srec = NULL;
+    dla_txn_t *t = NULL;
+    dla_val_t v;
+    lti_platform_t plat;
+    int fetch = 0;
+    if (!tok || !state || strlen(state) > 128 ||
+        lti_jwt_decode(tok, strlen(tok), &h, NULL, NULL) != DLA_OK)
+        return 0;
+    if (dla_txn_begin(st->app->store, 0, &t, NULL) == DLA_OK) {
+        if (dla_ttl_get(t, NS_STATE13, state, strlen(state), dla_now(), &v) == DLA_OK)
+            srec = json_loadb(v.data, v.len, 0, NULL);
+        dla_txn_abort(t);
+    }
+    if (srec && lti_platform_get(
+                    st->app->store, json_string_value(json_object_get(srec, "iss")),
+                    json_string_value(json_object_get(srec, "cid")), &plat) == DLA_OK) {
+        fetch = !key_is_local(st, &plat, json_string_value(json_object_get(h, "kid")));
+        lti_platform_clear(&plat);
+    }
+    json_decref(srec);
+    json_decref(h);
+    return fetch;
+}
+
 /* ---- LTI 1.3 login --------------------------------------------------------------- */
 
 static int tlu_ok(lti_state_t *st, const char *u)
@@ -506,7 +549,11 @@ void lti_h_login(dla_req_t *req, void *ud)
     dla_resp_header(req, "Cache-Control", "no-store");
     if (storage && *storage && strlen(storage) < 64 && !strpbrk(storage, "\"'<>\\")) {
         /* LTI client-side postMessage storage: keep the state in the platform's
-         * storage frame too, then continue to the authorisation endpoint */
+         * storage frame too (addressed to the platform's origin, taken from its
+         * authorisation URL), then continue to the authorisation endpoint */
+        const char *hs = strstr(plat.auth_url, "://");
+        size_t ol = hs ? (size_t)(hs + 3 - plat.auth_url) + strcspn(hs + 3, "/?#") : 0;
+        char *origin = dla_arena_strndup(a, plat.auth_url, ol);
         char *page2 = dla_arena_sprintf(
             a,
             "<!doctype html><html><head><meta charset=\"utf-8\"><title>dla</title></head>"
@@ -517,11 +564,11 @@ void lti_h_login(dla_req_t *req, void *ud)
             "window.addEventListener('message',function(e){var d=e.data||{};"
             "if(d.subject==='lti.put_data.response')go();});"
             "f.postMessage({subject:'lti.put_data',message_id:s,key:'dla_state_'+s,value:"
-            "s},"
-            "'*');}catch(x){}setTimeout(go,1500);})();</script>"
+            "s},%s);}catch(x){}setTimeout(go,1500);})();</script>"
             "<noscript><a href=\"%s\">%s</a></noscript></body></html>",
             lti_js_string(a, storage), state, lti_js_string(a, loc),
-            lti_html_escape(a, loc), dla_t(lang, "lti.continue"));
+            lti_js_string(a, origin), lti_html_escape(a, loc),
+            dla_t(lang, "lti.continue"));
         if (page2) {
             dla_resp_body(req, 200, "text/html; charset=utf-8", page2, strlen(page2));
             goto cleanup;
@@ -653,6 +700,45 @@ static const char *claim_str(json_t *p, const char *name)
 static json_t *claim(json_t *p, const char *full)
 {
     return json_object_get(p, full);
+}
+
+/* LTI 1.1 -> 1.3 migration (LTI Core 1.3, "LTI 1.1 migration claim"): when the
+ * platform vouches, with the 1.1 shared secret, that this 1.3 user is the 1.1
+ * user_id of a consumer of the same tenant, the launch keeps the 1.1 identity so
+ * the learner's history carries over. Signature: base64(HMAC-SHA256(secret,
+ * oauth_consumer_key & deployment_id & iss & client_id & exp & nonce)). */
+static void migrate11(lti_state_t *st, const lti_platform_t *plat, json_t *pl,
+                      const char *dep, dla_identity_t *id)
+{
+    json_t *m = claim(pl, CLAIM "lti1p1");
+    const char *key = json_string_value(json_object_get(m, "oauth_consumer_key"));
+    const char *user = json_string_value(json_object_get(m, "user_id"));
+    const char *sign = json_string_value(json_object_get(m, "oauth_consumer_key_sign"));
+    const char *nonce = json_string_value(json_object_get(pl, "nonce"));
+    lti_consumer_t cons;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    char msg[2048], b64[128];
+    if (!key || !user || !sign || !nonce || !*user ||
+        strlen(user) >= sizeof id->subject ||
+        lti_consumer_get(st->app->store, key, &cons) != DLA_OK ||
+        strcmp(cons.tenant, plat->tenant) != 0)
+        return;
+    int n = snprintf(msg, sizeof msg, "%s&%s&%s&%s&%lld&%s", key, dep, plat->issuer,
+                     plat->client_id,
+                     (long long)json_integer_value(json_object_get(pl, "exp")), nonce);
+    if (n <= 0 || (size_t)n >= sizeof msg ||
+        !HMAC(EVP_sha256(), cons.secret, (int)strlen(cons.secret), (unsigned char *)msg,
+              (size_t)n, mac, &maclen))
+        return;
+    EVP_EncodeBlock((unsigned char *)b64, mac, (int)maclen);
+    if (!dla_ct_streq(b64, sign)) {
+        dla_log(DLA_LOG_WARN,
+                "lti: lti1p1 migration claim for consumer %s has a bad signature", key);
+        return;
+    }
+    snprintf(id->issuer, sizeof id->issuer, "urn:lti11:%s", key);
+    snprintf(id->subject, sizeof id->subject, "%s", user);
 }
 
 static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
@@ -809,6 +895,7 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
                  given && family ? " " : "", family ? family : "");
     id.roles = lti_roles_map13(roles);
     snprintf(id.locale, sizeof id.locale, "%s", lang);
+    migrate11(st, &plat, pl, dep, &id);
     lti_finish_launch(st, req, &id, ctx, launch_id);
 cleanup:
     json_decref(pl);
@@ -816,9 +903,22 @@ cleanup:
     lti_platform_clear(&plat);
 }
 
+static void launch_dispatch(dla_req_t *req, lti_state_t *st, int may_offload);
+
+static void launch_offloaded(dla_req_t *req, void *ud)
+{
+    launch_dispatch(req, ud, 0);
+}
+
 void lti_h_launch(dla_req_t *req, void *ud)
 {
-    lti_state_t *st = ud;
+    launch_dispatch(req, ud, 1);
+}
+
+/* Parses and routes a launch. A 1.3 launch that would download a platform key
+ * set is moved off the HTTP worker first, so a slow platform stalls nobody else. */
+static void launch_dispatch(dla_req_t *req, lti_state_t *st, int may_offload)
+{
     dla_err_t err = {0};
     lti_params_t p;
     size_t blen = 0;
@@ -856,7 +956,9 @@ void lti_h_launch(dla_req_t *req, void *ud)
                 return;
             }
     }
-    if (lti_params_get(&p, "id_token"))
+    if (lti_params_get(&p, "id_token") && may_offload && launch_may_fetch(st, &p))
+        lti_offload(req, launch_offloaded, st);
+    else if (lti_params_get(&p, "id_token"))
         launch13(st, req, &p);
     else if (lti_params_get(&p, "oauth_signature"))
         launch11(st, req, &p);

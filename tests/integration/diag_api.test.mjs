@@ -12,6 +12,8 @@ import net from 'node:net';
 const BIN = process.env.DLA_BIN;
 const SRC = process.env.DLA_SOURCE_DIR;
 let dataDir, port, base, daemon, token, token2, cred;
+let log = '';
+let exited = null;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -53,8 +55,8 @@ before(async () => {
     env: { ...process.env, DLA_DATA_DIR: dataDir, DLA_HOME: SRC, DLA_LISTEN: `127.0.0.1:${port}` },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let log = '';
   daemon.stderr.on('data', (d) => { log += d; });
+  daemon.on('exit', (code, sig) => { exited = `daemon exited (code ${code}, signal ${sig}):\n${log}`; });
   for (let i = 0; i < 100; i++) {
     try { const r = await fetch(base + '/healthz'); if (r.ok) return; } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
@@ -63,6 +65,7 @@ before(async () => {
 });
 
 after(() => {
+  if (exited) console.error(exited);
   if (daemon) daemon.kill('SIGTERM');
   rmSync(dataDir, { recursive: true, force: true });
 });

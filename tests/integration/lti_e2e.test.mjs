@@ -115,6 +115,7 @@ test('LTI 1.3 login + launch opens a session', async () => {
   const withStorage = await get(s.location);
   assert.equal(withStorage.status, 200);
   assert.match(withStorage.body, /lti\.put_data/);
+  assert.ok(withStorage.body.includes(`},"${emu.url}");`), 'targetOrigin is the platform origin');
   assert.equal(withStorage.headers.get('set-cookie'), null);
 });
 
@@ -302,4 +303,17 @@ test('a registration that accepts new deployments learns them from verified laun
   p = (await dla.cli('platform', 'list')).platforms.find((x) => x.client_id === 'emu-open');
   assert.deepEqual(p.deployments, ['d-first', 'd-new']);
   assert.equal(p.accept_new_deployments, true);
+});
+
+test('LTI 1.1 users keep their identity when the platform moves to 1.3 (lti1p1 claim)', async () => {
+  const me = async (tok) => (await (await fetch(`${dla.url}/api/v1/me`,
+    { headers: { Authorization: `Bearer ${tok}` } })).json());
+  const u11 = await me(sessionToken((await launch11('user=learner')).location));
+  const migrated = await me(sessionToken((await launch13('user=learner&variant=migrate')).location));
+  assert.ok(u11.user.id);
+  assert.equal(migrated.user.id, u11.user.id);
+  const forged = await me(sessionToken((await launch13('user=learner&variant=migrate_bad')).location));
+  assert.notEqual(forged.user.id, u11.user.id);
+  const teacher = await me(sessionToken((await launch13('user=teacher')).location));
+  assert.deepEqual(teacher.roles, ['supervisor']);
 });

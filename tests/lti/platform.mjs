@@ -203,6 +203,13 @@ export async function startPlatform(opts = {}) {
     if (v === 'unknown_deployment') claims[CLAIM + 'deployment_id'] = 'no-such-deployment';
     if (v === 'bad_nonce') claims.nonce = 'not-the-nonce';
     if (v === 'bad_version') claims[CLAIM + 'version'] = '1.2.0';
+    if (v === 'migrate' || v === 'migrate_bad') {
+      // LTI 1.1 migration claim: this user is 1.1 user u11-learner of our consumer
+      const secret = v === 'migrate' ? cfg.lti11Secret : 'not-the-secret';
+      const msg = [cfg.lti11Key, claims[CLAIM + 'deployment_id'], claims.iss, claims.aud, claims.exp, nonce].join('&');
+      claims[CLAIM + 'lti1p1'] = { user_id: 'u11-learner', oauth_consumer_key: cfg.lti11Key,
+        oauth_consumer_key_sign: crypto.createHmac('sha256', secret).update(msg).digest('base64') };
+    }
     if (v === 'alg_none') {
       const h = b64url(JSON.stringify({ alg: 'none', typ: 'JWT', kid: key.kid }));
       return `${h}.${b64url(JSON.stringify(claims))}.`;

@@ -31,7 +31,8 @@ static void test_oauth_base_string(void **st)
     char *base = lti_oauth_base_string(a, "POST", V_URL, &p, NULL);
     assert_non_null(base);
     assert_string_equal(base, V_BASIC_BASE);
-    assert_string_equal(lti_oauth_base_string_recipe(a, "POST", V_URL, &p, NULL), V_BASIC_BASE);
+    assert_string_equal(lti_oauth_base_string_recipe(a, "POST", V_URL, &p, NULL),
+                        V_BASIC_BASE);
     lti_params_t q = parse_body(a, V_PREFIX_BODY);
     assert_string_equal(lti_oauth_base_string(a, "POST", V_URL, &q, NULL),
                         lti_oauth_base_string_recipe(a, "POST", V_URL, &q, NULL));
