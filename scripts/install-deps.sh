@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake ninja-build pkgconf git ca-certificates curl
+  build-essential cmake ninja-build pkgconf git ca-certificates curl jq bc python3
   libcurl4-openssl-dev libjansson-dev liboauth-dev libxml2-dev liblmdb-dev
   libmicrohttpd-dev libcmocka-dev libcjose-dev libssl-dev
   clang-14 libclang-rt-14-dev
