@@ -490,20 +490,17 @@ static size_t ident_key(char *buf, size_t cap, const char *tenant, const char *u
     return n <= 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
-int dla_identity_upsert(dla_store_t *s, dla_identity_t *id, dla_err_t *err)
+int dla_identity_upsert_txn(dla_txn_t *t, dla_identity_t *id, dla_err_t *err)
 {
     int rc;
-    dla_txn_t *t = NULL;
     json_t *j = NULL;
     char key[160];
-    char roles[64];
-    if ((rc = check_init(s, err)) != DLA_OK)
-        return rc;
+    if (!g_store)
+        return dla_err_set(err, DLA_EINVAL, "dla_auth_init was not called");
     if (!id->tenant[0] || !id->issuer[0] || !id->subject[0])
         return dla_err_set(err, DLA_EINVAL, "identity needs tenant, issuer and subject");
     dla_identity_user_id(id->tenant, id->issuer, id->subject, id->user_id);
     id->updated = dla_now();
-    dla_role_format(id->roles, roles, sizeof roles);
     j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:I}", "user_id", id->user_id, "tenant",
                   id->tenant, "issuer", id->issuer, "subject", id->subject, "name", id->name,
                   "roles", (json_int_t)id->roles, "locale", id->locale, "updated",
@@ -511,16 +508,22 @@ int dla_identity_upsert(dla_store_t *s, dla_identity_t *id, dla_err_t *err)
     if (!j)
         return dla_err_set(err, DLA_ENOMEM, "out of memory");
     size_t kl = ident_key(key, sizeof key, id->tenant, id->user_id);
-    if ((rc = dla_txn_begin(s, 1, &t, err)) != DLA_OK)
-        goto cleanup;
-    if ((rc = put_json(t, g_idents, key, kl, j, 0, err)) != DLA_OK)
-        goto cleanup;
-    rc = dla_txn_commit(t, err);
-    t = NULL;
-cleanup:
-    dla_txn_abort(t);
+    rc = put_json(t, g_idents, key, kl, j, 0, err);
     json_decref(j);
     return rc;
+}
+
+int dla_identity_upsert(dla_store_t *s, dla_identity_t *id, dla_err_t *err)
+{
+    int rc;
+    dla_txn_t *t = NULL;
+    if ((rc = check_init(s, err)) != DLA_OK || (rc = dla_txn_begin(s, 1, &t, err)) != DLA_OK)
+        return rc;
+    if ((rc = dla_identity_upsert_txn(t, id, err)) != DLA_OK) {
+        dla_txn_abort(t);
+        return rc;
+    }
+    return dla_txn_commit(t, err);
 }
 
 int dla_identity_get(dla_store_t *s, const char *tenant, const char *user_id,
@@ -549,41 +552,43 @@ int dla_identity_get(dla_store_t *s, const char *tenant, const char *user_id,
 
 /* ---- sessions --------------------------------------------------------------------------- */
 
-int dla_session_open(dla_store_t *s, dla_session_t *sess, int64_t ttl, dla_err_t *err)
+int dla_session_open_txn(dla_txn_t *t, dla_session_t *sess, int64_t ttl, dla_err_t *err)
 {
     int rc;
-    dla_txn_t *t = NULL;
-    json_t *j = NULL;
     unsigned char rb[32];
-    if ((rc = check_init(s, err)) != DLA_OK)
-        return rc;
+    if (!g_store)
+        return dla_err_set(err, DLA_EINVAL, "dla_auth_init was not called");
     if (ttl <= 0)
         ttl = 8 * 3600;
     if (dla_random_bytes(rb, sizeof rb) != DLA_OK)
         return dla_err_set(err, DLA_EIO, "no randomness available");
     dla_b64url(rb, sizeof rb, sess->token);
     sess->expires = dla_now() + ttl;
-    j = json_pack("{s:s,s:s,s:I,s:s,s:I,s:s,s:s}", "tenant", sess->tenant, "user_id",
-                  sess->user_id, "roles", (json_int_t)sess->roles, "locale", sess->locale,
-                  "expires", (json_int_t)sess->expires, "context", sess->context, "launch",
-                  sess->launch);
+    json_t *j = json_pack("{s:s,s:s,s:I,s:s,s:I,s:s,s:s}", "tenant", sess->tenant, "user_id",
+                          sess->user_id, "roles", (json_int_t)sess->roles, "locale",
+                          sess->locale, "expires", (json_int_t)sess->expires, "context",
+                          sess->context, "launch", sess->launch);
     char *enc = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    if (!enc) {
-        rc = dla_err_set(err, DLA_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    if ((rc = dla_txn_begin(s, 1, &t, err)) != DLA_OK)
-        goto cleanup;
-    if ((rc = dla_ttl_put(t, SESSION_NS, sess->token, strlen(sess->token), enc, strlen(enc),
-                          sess->expires, 0, err)) != DLA_OK)
-        goto cleanup;
-    rc = dla_txn_commit(t, err);
-    t = NULL;
-cleanup:
-    free(enc);
-    dla_txn_abort(t);
     json_decref(j);
+    if (!enc)
+        return dla_err_set(err, DLA_ENOMEM, "out of memory");
+    rc = dla_ttl_put(t, SESSION_NS, sess->token, strlen(sess->token), enc, strlen(enc),
+                     sess->expires, 0, err);
+    free(enc);
     return rc;
+}
+
+int dla_session_open(dla_store_t *s, dla_session_t *sess, int64_t ttl, dla_err_t *err)
+{
+    int rc;
+    dla_txn_t *t = NULL;
+    if ((rc = check_init(s, err)) != DLA_OK || (rc = dla_txn_begin(s, 1, &t, err)) != DLA_OK)
+        return rc;
+    if ((rc = dla_session_open_txn(t, sess, ttl, err)) != DLA_OK) {
+        dla_txn_abort(t);
+        return rc;
+    }
+    return dla_txn_commit(t, err);
 }
 
 int dla_session_get(dla_store_t *s, const char *token, dla_session_t *out)

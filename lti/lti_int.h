@@ -277,9 +277,11 @@ unsigned lti_roles_map13(json_t *roles);
 /* Loads a launch record (new json_t) or NULL. */
 json_t *lti_launch_load(lti_state_t *st, const char *id);
 
-/* Identity + session + 303 to the UI. */
+/* Identity + session + 303 to the UI. `t` is the launch's open write transaction
+ * (nonce, launch record) or NULL; lti_finish_launch takes it, adds identity and
+ * session and commits once (or aborts on error). */
 void lti_finish_launch(lti_state_t *st, dla_req_t *req, dla_identity_t *ident,
-                       const char *context, const char *launch_id);
+                       const char *context, const char *launch_id, dla_txn_t *t);
 
 /* Error page (HTML, lt/en) or redirect to return_url with lti_errormsg. key is an
  * i18n key from config/i18n/<lang>/lti.json. */
@@ -297,10 +299,13 @@ int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state
                         json_t **payload, lti_platform_t *plat, dla_err_t *err);
 
 /* Consumes the login state and records the nonce (and, when rec != NULL, the
- * launch record: its id into launch_id[64]) in one write transaction.
- * DLA_ENOTFOUND when the state was already used, DLA_EREPLAY for a used nonce. */
+ * launch record: its id into launch_id[64]) in one write transaction, which is
+ * committed here, or, when open_out != NULL, handed to the caller uncommitted
+ * (the caller commits or aborts it; no other write may start on this thread
+ * meanwhile). DLA_ENOTFOUND when the state was already used, DLA_EREPLAY for a
+ * used nonce. */
 int lti_consume_launch(lti_state_t *st, const char *state, json_t *payload, json_t *rec,
-                       char *launch_id, dla_err_t *err);
+                       char *launch_id, dla_txn_t **open_out, dla_err_t *err);
 
 /* ---- selection (lti_select.c) --------------------------------------------------- */
 void lti_select_page(lti_state_t *st, dla_req_t *req, json_t *ctx, const char *lang);

@@ -61,7 +61,7 @@ json_t *lti_launch_load(lti_state_t *st, const char *id)
 /* ---- finishing ----------------------------------------------------------------- */
 
 void lti_finish_launch(lti_state_t *st, dla_req_t *req, dla_identity_t *ident,
-                       const char *context, const char *launch_id)
+                       const char *context, const char *launch_id, dla_txn_t *t)
 {
     dla_err_t err = {0};
     dla_session_t sess;
@@ -77,10 +77,17 @@ void lti_finish_launch(lti_state_t *st, dla_req_t *req, dla_identity_t *ident,
         strcmp(old.locale, ident->locale) == 0 &&
         strcmp(old.issuer, ident->issuer) == 0 &&
         strcmp(old.subject, ident->subject) == 0 && old.updated + 86400 > ident->updated;
-    if (!same && dla_identity_upsert(st->app->store, ident, &err) != DLA_OK) {
-        dla_log(DLA_LOG_ERROR, "lti: identity upsert failed: %s", err.msg);
+    /* identity and session join the launch's own transaction: one commit (one
+     * fsync) per launch */
+    if (!t && dla_txn_begin(st->app->store, 1, &t, &err) != DLA_OK) {
+        dla_log(DLA_LOG_ERROR, "lti: could not begin launch transaction: %s", err.msg);
         lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
         return;
+    }
+    if (!same && dla_identity_upsert_txn(t, ident, &err) != DLA_OK) {
+        dla_log(DLA_LOG_ERROR, "lti: identity upsert failed: %s", err.msg);
+        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
+        goto cleanup;
     }
     memset(&sess, 0, sizeof sess);
     snprintf(sess.tenant, sizeof sess.tenant, "%s", ident->tenant);
@@ -89,20 +96,29 @@ void lti_finish_launch(lti_state_t *st, dla_req_t *req, dla_identity_t *ident,
     snprintf(sess.locale, sizeof sess.locale, "%s", lang);
     snprintf(sess.context, sizeof sess.context, "%s", context ? context : "");
     snprintf(sess.launch, sizeof sess.launch, "%s", launch_id ? launch_id : "");
-    if (dla_session_open(st->app->store, &sess, st->session_ttl, &err) != DLA_OK) {
+    if (dla_session_open_txn(t, &sess, st->session_ttl, &err) != DLA_OK) {
         dla_log(DLA_LOG_ERROR, "lti: session open failed: %s", err.msg);
         lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
-        return;
+        goto cleanup;
+    }
+    int rc = dla_txn_commit(t, &err);
+    t = NULL;
+    if (rc != DLA_OK) {
+        dla_log(DLA_LOG_ERROR, "lti: launch commit failed: %s", err.msg);
+        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
+        goto cleanup;
     }
     char *loc = dla_arena_sprintf(dla_req_arena(req), "%s/app/#token=%s&lang=%s",
                                   st->app->base_url, sess.token, lang);
     if (!loc) {
         dla_resp_error(req, 500, "internal", "out of memory");
-        return;
+        goto cleanup;
     }
     dla_resp_header(req, "Cache-Control", "no-store");
     dla_resp_header(req, "Referrer-Policy", "no-referrer");
     dla_resp_redirect(req, 303, loc);
+cleanup:
+    dla_txn_abort(t);
 }
 
 /* ---- LTI 1.1 ------------------------------------------------------------------- */
@@ -204,13 +220,13 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
         lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
         goto cleanup;
     }
-    rc = dla_txn_commit(t, &err);
-    t = NULL;
-    if (rc != DLA_OK) {
-        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
-        goto cleanup;
-    }
     if (content_item) {
+        rc = dla_txn_commit(t, &err);
+        t = NULL;
+        if (rc != DLA_OK) {
+            lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
+            goto cleanup;
+        }
         const char *cir = safe_return(lti_params_get(p, "content_item_return_url"));
         if (!cir) {
             lti_fail(req, 400, lang, "lti.err.bad_request", NULL,
@@ -243,7 +259,8 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
                  given && family ? " " : "", family ? family : "");
     id.roles = lti_roles_map11(lti_params_get(p, "roles"));
     snprintf(id.locale, sizeof id.locale, "%s", lang);
-    lti_finish_launch(st, req, &id, ctx, launch_id);
+    lti_finish_launch(st, req, &id, ctx, launch_id, t);
+    t = NULL; /* taken by lti_finish_launch */
 cleanup:
     dla_txn_abort(t);
     json_decref(rec);
@@ -655,7 +672,7 @@ cleanup:
 }
 
 int lti_consume_launch(lti_state_t *st, const char *state, json_t *payload, json_t *rec,
-                       char *launch_id, dla_err_t *err)
+                       char *launch_id, dla_txn_t **open_out, dla_err_t *err)
 {
     dla_txn_t *t = NULL;
     const char *iss = json_string_value(json_object_get(payload, "iss"));
@@ -681,6 +698,10 @@ int lti_consume_launch(lti_state_t *st, const char *state, json_t *payload, json
     }
     if (rc == DLA_OK && rec)
         rc = launch_put(st, t, rec, launch_id, err);
+    if (rc == DLA_OK && open_out) {
+        *open_out = t; /* the caller adds identity and session, then commits */
+        return DLA_OK;
+    }
     if (rc == DLA_OK) {
         rc = dla_txn_commit(t, err);
         t = NULL;
@@ -839,7 +860,7 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
                                 "data", json_object_get(dls, "data"), "accept_lineitem",
                                 json_is_true(json_object_get(dls, "accept_lineitem")),
                                 "accept_multiple", !json_is_false(am));
-        if (lti_consume_launch(st, state, pl, NULL, NULL, &err) != DLA_OK) {
+        if (lti_consume_launch(st, state, pl, NULL, NULL, NULL, &err) != DLA_OK) {
             json_decref(sel);
             lti_fail(req, 401, lang, "lti.err.replayed", NULL, err.msg);
             goto cleanup;
@@ -872,7 +893,8 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
         lti_fail(req, 500, lang, "lti.err.internal", NULL, "out of memory");
         goto cleanup;
     }
-    rc = lti_consume_launch(st, state, pl, rec, launch_id, &err);
+    dla_txn_t *lt = NULL;
+    rc = lti_consume_launch(st, state, pl, rec, launch_id, &lt, &err);
     if (rc != DLA_OK) {
         lti_fail(req, rc == DLA_EREPLAY || rc == DLA_ENOTFOUND ? 401 : 500, lang,
                  rc == DLA_EREPLAY || rc == DLA_ENOTFOUND ? "lti.err.replayed"
@@ -896,7 +918,7 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     id.roles = lti_roles_map13(roles);
     snprintf(id.locale, sizeof id.locale, "%s", lang);
     migrate11(st, &plat, pl, dep, &id);
-    lti_finish_launch(st, req, &id, ctx, launch_id);
+    lti_finish_launch(st, req, &id, ctx, launch_id, lt);
 cleanup:
     json_decref(pl);
     json_decref(rec);
