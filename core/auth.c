@@ -94,25 +94,50 @@ static void copy_str(char *dst, size_t cap, const char *src)
 
 /* ---- roles and scopes -------------------------------------------------------- */
 
-static const struct {
+typedef struct bit_name_s {
     const char *name;
     unsigned bit;
-} role_names[] = {{"learner", DLA_ROLE_LEARNER},
-                  {"supervisor", DLA_ROLE_SUPERVISOR},
-                  {"hr", DLA_ROLE_HR},
-                  {"admin", DLA_ROLE_ADMIN}};
+} bit_name_t;
 
-static const struct {
-    const char *name;
-    unsigned bit;
-} scope_names[] = {{"statements/write", DLA_SCOPE_STATEMENTS_WRITE},
-                   {"statements/read", DLA_SCOPE_STATEMENTS_READ},
-                   {"statements/read/mine", DLA_SCOPE_STATEMENTS_READ_MINE},
-                   {"state", DLA_SCOPE_STATE},
-                   {"define", DLA_SCOPE_DEFINE},
-                   {"profile", DLA_SCOPE_PROFILE},
-                   {"all/read", DLA_SCOPE_ALL_READ},
-                   {"all", DLA_SCOPE_ALL}};
+static const bit_name_t role_names[] = {{"learner", DLA_ROLE_LEARNER},
+                                        {"supervisor", DLA_ROLE_SUPERVISOR},
+                                        {"hr", DLA_ROLE_HR},
+                                        {"admin", DLA_ROLE_ADMIN},
+                                        {NULL, 0}};
+
+static const bit_name_t scope_names[] = {
+    {"statements/write", DLA_SCOPE_STATEMENTS_WRITE},
+    {"statements/read", DLA_SCOPE_STATEMENTS_READ},
+    {"statements/read/mine", DLA_SCOPE_STATEMENTS_READ_MINE},
+    {"state", DLA_SCOPE_STATE},
+    {"define", DLA_SCOPE_DEFINE},
+    {"profile", DLA_SCOPE_PROFILE},
+    {"all/read", DLA_SCOPE_ALL_READ},
+    {"all", DLA_SCOPE_ALL},
+    {NULL, 0}};
+
+/* The bit named `name` in table `t`, 0 when unknown. */
+static unsigned bit_of(const bit_name_t *t, const char *name)
+{
+    for (; t->name; t++)
+        if (strcmp(name, t->name) == 0)
+            return t->bit;
+    return 0;
+}
+
+/* Writes the names of the bits set in `bits`, separated by `sep`, into buf. */
+static void bits_format(const bit_name_t *t, unsigned bits, const char *sep, char *buf,
+                        size_t cap)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (; t->name; t++)
+        if (bits & t->bit) {
+            int n = snprintf(buf + o, cap > o ? cap - o : 0, "%s%s", o ? sep : "", t->name);
+            if (n > 0)
+                o += (size_t)n;
+        }
+}
 
 int dla_role_parse(const char *s, unsigned *out)
 {
@@ -121,13 +146,10 @@ int dla_role_parse(const char *s, unsigned *out)
     copy_str(buf, sizeof buf, s);
     char *save = NULL;
     for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-        size_t i;
-        for (i = 0; i < sizeof role_names / sizeof role_names[0]; i++)
-            if (strcmp(t, role_names[i].name) == 0)
-                break;
-        if (i == sizeof role_names / sizeof role_names[0])
+        unsigned b = bit_of(role_names, t);
+        if (!b)
             return DLA_EINVAL;
-        roles |= role_names[i].bit;
+        roles |= b;
     }
     if (!roles)
         return DLA_EINVAL;
@@ -137,38 +159,21 @@ int dla_role_parse(const char *s, unsigned *out)
 
 void dla_role_format(unsigned roles, char *buf, size_t cap)
 {
-    size_t o = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++)
-        if (roles & role_names[i].bit) {
-            int n = snprintf(buf + o, cap > o ? cap - o : 0, "%s%s", o ? "," : "",
-                             role_names[i].name);
-            if (n > 0)
-                o += (size_t)n;
-        }
+    bits_format(role_names, roles, ",", buf, cap);
 }
 
 int dla_scope_parse(const char *s, unsigned *out)
 {
-    for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
-        if (strcmp(s, scope_names[i].name) == 0) {
-            *out = scope_names[i].bit;
-            return DLA_OK;
-        }
-    return DLA_EINVAL;
+    unsigned b = s ? bit_of(scope_names, s) : 0;
+    if (!b)
+        return DLA_EINVAL;
+    *out = b;
+    return DLA_OK;
 }
 
 void dla_scope_format(unsigned scopes, char *buf, size_t cap)
 {
-    size_t o = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
-        if (scopes & scope_names[i].bit) {
-            int n = snprintf(buf + o, cap > o ? cap - o : 0, "%s%s", o ? " " : "",
-                             scope_names[i].name);
-            if (n > 0)
-                o += (size_t)n;
-        }
+    bits_format(scope_names, scopes, " ", buf, cap);
 }
 
 /* ---- JSON records ------------------------------------------------------------------ */
