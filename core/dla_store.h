@@ -78,6 +78,16 @@ int dla_kv_reserve(dla_txn_t *t, dla_db_t db, const void *key, size_t klen, size
 int dla_kv_del(dla_txn_t *t, dla_db_t db, const void *key, size_t klen, const void *val,
                size_t vlen);
 
+/* Group commit. `fn` writes inside `t` (a transaction of its own, nested in a
+ * group's) and returns DLA_OK to keep its writes or an error to roll them back;
+ * it must not begin other write transactions. dla_store_batch queues fn, waits
+ * until the group it joined has committed (one fsync for all its members) and
+ * returns fn's status (or the commit's error). `ctx` is borrowed until return.
+ * Thread-safe; blocks the caller. Use it for small writes from many concurrent
+ * requests (LTI launches); fn runs on the store's writer thread. */
+typedef int (*dla_batch_fn)(dla_txn_t *t, void *ctx, dla_err_t *err);
+int dla_store_batch(dla_store_t *s, dla_batch_fn fn, void *ctx, dla_err_t *err);
+
 /* Cursors (live until closed or the txn ends). */
 int dla_cursor_open(dla_txn_t *t, dla_db_t db, dla_cursor_t **out, dla_err_t *err);
 void dla_cursor_close(dla_cursor_t *c);

@@ -12,6 +12,7 @@
 #include "dla_auth.h"
 #include "dla_log.h"
 #include "dla_store.h"
+#include "store_int.h"
 
 #define SCHEMA_VERSION 1
 
@@ -21,6 +22,7 @@ struct dla_store_s {
     pthread_mutex_t dbi_lock;
     MDB_dbi meta, ttl, ttl_exp;
     int schema;
+    dla_batcher_t *batcher; /* group commit (store_batch.c); NULL when read-only */
 };
 
 struct dla_txn_s {
@@ -258,6 +260,10 @@ int dla_store_open(const char *dir, const dla_store_opts_t *opts, dla_store_t **
         goto cleanup;
     if (opts->read_only && (rc = open_read_only(s, err)) != DLA_OK)
         goto cleanup;
+    if (!opts->read_only && !(s->batcher = dla_batcher_new())) {
+        rc = dla_err_set(err, DLA_ENOMEM, "out of memory opening store");
+        goto cleanup;
+    }
     *out = s;
     return DLA_OK;
 cleanup:
@@ -269,6 +275,7 @@ void dla_store_close(dla_store_t *s)
 {
     if (!s)
         return;
+    dla_batcher_free(s->batcher);
     if (s->env)
         mdb_env_close(s->env);
     pthread_mutex_destroy(&s->dbi_lock);
@@ -276,6 +283,25 @@ void dla_store_close(dla_store_t *s)
 }
 
 int dla_store_schema_version(dla_store_t *s) { return s->schema; }
+MDB_env *dla_store_env(dla_store_t *s) { return s->env; }
+dla_batcher_t *dla_store_batcher(dla_store_t *s) { return s->batcher; }
+
+int dla_txn_wrap_nested(dla_store_t *s, MDB_txn *parent, dla_txn_t **out, dla_err_t *err)
+{
+    dla_txn_t *t = malloc(sizeof *t);
+    if (!t)
+        return dla_err_set(err, DLA_ENOMEM, "out of memory beginning transaction");
+    int rc = mdb_txn_begin(s->env, parent, 0, &t->txn);
+    if (rc != MDB_SUCCESS) {
+        free(t);
+        return dla_err_set(err, map_rc(rc), "could not begin transaction: %s",
+                           mdb_strerror(rc));
+    }
+    t->s = s;
+    t->write = 1;
+    *out = t;
+    return DLA_OK;
+}
 int dla_store_sync_enabled(const dla_store_t *s) { return s->sync; }
 
 int dla_store_flush(dla_store_t *s, dla_err_t *err)

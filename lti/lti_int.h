@@ -277,11 +277,34 @@ unsigned lti_roles_map13(json_t *roles);
 /* Loads a launch record (new json_t) or NULL. */
 json_t *lti_launch_load(lti_state_t *st, const char *id);
 
-/* Identity + session + 303 to the UI. `t` is the launch's open write transaction
- * (nonce, launch record) or NULL; lti_finish_launch takes it, adds identity and
- * session and commits once (or aborts on error). */
+/* All writes of one launch, done in one group-committed transaction by
+ * lti_launch_commit: consume the 1.3 login state (when `state`), mark the nonce
+ * used (DLA_EREPLAY when it was), store the launch record (when `rec`; its id
+ * into launch_id[64]), upsert the identity (when `ident_write`), open the session
+ * (when `sess`; its launch field is set to the launch id). Borrowed pointers. */
+typedef struct lti_launch_write_s {
+    lti_state_t *st;
+    const char *state;
+    const char *nonce_ns, *nonce_key;
+    size_t nonce_klen;
+    int64_t nonce_exp;
+    char nonce_buf[700];
+    json_t *rec;
+    char *launch_id;
+    dla_identity_t *ident;
+    int ident_write;
+    dla_session_t *sess;
+    int64_t sess_ttl;
+} lti_launch_write_t;
+
+/* Runs w through the store's group commit. DLA_EREPLAY (nonce used),
+ * DLA_ENOTFOUND (state used), or another error with err filled. */
+int lti_launch_commit(lti_state_t *st, lti_launch_write_t *w, dla_err_t *err);
+
+/* Identity + session (+ w's nonce and launch record) in one commit, then 303 to
+ * the UI. A used nonce or state is answered with `replay_status`. */
 void lti_finish_launch(lti_state_t *st, dla_req_t *req, dla_identity_t *ident,
-                       const char *context, const char *launch_id, dla_txn_t *t);
+                       const char *context, lti_launch_write_t *w, int replay_status);
 
 /* Error page (HTML, lt/en) or redirect to return_url with lti_errormsg. key is an
  * i18n key from config/i18n/<lang>/lti.json. */
@@ -298,14 +321,11 @@ void lti_h_jwks(dla_req_t *req, void *ud);
 int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state,
                         json_t **payload, lti_platform_t *plat, dla_err_t *err);
 
-/* Consumes the login state and records the nonce (and, when rec != NULL, the
- * launch record: its id into launch_id[64]) in one write transaction, which is
- * committed here, or, when open_out != NULL, handed to the caller uncommitted
- * (the caller commits or aborts it; no other write may start on this thread
- * meanwhile). DLA_ENOTFOUND when the state was already used, DLA_EREPLAY for a
- * used nonce. */
+/* Prepares the consumption of the login state, the nonce and (when rec != NULL)
+ * the launch record as a launch write in *w (nothing is written yet: commit it
+ * with lti_launch_commit, or through lti_finish_launch). */
 int lti_consume_launch(lti_state_t *st, const char *state, json_t *payload, json_t *rec,
-                       char *launch_id, dla_txn_t **open_out, dla_err_t *err);
+                       char *launch_id, lti_launch_write_t *w, dla_err_t *err);
 
 /* ---- selection (lti_select.c) --------------------------------------------------- */
 void lti_select_page(lti_state_t *st, dla_req_t *req, json_t *ctx, const char *lang);

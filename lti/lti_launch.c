@@ -45,6 +45,38 @@ static int launch_put(lti_state_t *st, dla_txn_t *t, json_t *rec, char *id_out,
     return rc;
 }
 
+/* Every write of one launch, run inside one (group-committed) transaction:
+ * consume the 1.3 login state, mark the nonce used, store the launch record,
+ * upsert the identity, open the session. */
+static int launch_write(dla_txn_t *t, void *ctx, dla_err_t *err)
+{
+    lti_launch_write_t *w = ctx;
+    int rc;
+    if (w->state && dla_ttl_del(t, NS_STATE13, w->state, strlen(w->state)) != DLA_OK)
+        return dla_err_set(err, DLA_ENOTFOUND, "state already used");
+    rc = dla_ttl_put(t, w->nonce_ns, w->nonce_key, w->nonce_klen, "1", 1, w->nonce_exp,
+                     DLA_PUT_NOOVERWRITE, err);
+    if (rc == DLA_EEXIST)
+        return dla_err_set(err, DLA_EREPLAY, "nonce already used");
+    if (rc != DLA_OK)
+        return rc;
+    if (w->rec && (rc = launch_put(w->st, t, w->rec, w->launch_id, err)) != DLA_OK)
+        return rc;
+    if (w->ident && w->ident_write && (rc = dla_identity_upsert_txn(t, w->ident, err)) != DLA_OK)
+        return rc;
+    if (w->sess) {
+        snprintf(w->sess->launch, sizeof w->sess->launch, "%s", w->launch_id);
+        rc = dla_session_open_txn(t, w->sess, w->sess_ttl, err);
+    }
+    return rc;
+}
+
+int lti_launch_commit(lti_state_t *st, lti_launch_write_t *w, dla_err_t *err)
+{
+    w->st = st;
+    return dla_store_batch(st->app->store, launch_write, w, err);
+}
+
 json_t *lti_launch_load(lti_state_t *st, const char *id)
 {
     dla_txn_t *t = NULL;
@@ -61,7 +93,7 @@ json_t *lti_launch_load(lti_state_t *st, const char *id)
 /* ---- finishing ----------------------------------------------------------------- */
 
 void lti_finish_launch(lti_state_t *st, dla_req_t *req, dla_identity_t *ident,
-                       const char *context, const char *launch_id, dla_txn_t *t)
+                       const char *context, lti_launch_write_t *w, int replay_status)
 {
     dla_err_t err = {0};
     dla_session_t sess;
@@ -77,48 +109,37 @@ void lti_finish_launch(lti_state_t *st, dla_req_t *req, dla_identity_t *ident,
         strcmp(old.locale, ident->locale) == 0 &&
         strcmp(old.issuer, ident->issuer) == 0 &&
         strcmp(old.subject, ident->subject) == 0 && old.updated + 86400 > ident->updated;
-    /* identity and session join the launch's own transaction: one commit (one
-     * fsync) per launch */
-    if (!t && dla_txn_begin(st->app->store, 1, &t, &err) != DLA_OK) {
-        dla_log(DLA_LOG_ERROR, "lti: could not begin launch transaction: %s", err.msg);
-        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
-        return;
-    }
-    if (!same && dla_identity_upsert_txn(t, ident, &err) != DLA_OK) {
-        dla_log(DLA_LOG_ERROR, "lti: identity upsert failed: %s", err.msg);
-        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
-        goto cleanup;
-    }
     memset(&sess, 0, sizeof sess);
     snprintf(sess.tenant, sizeof sess.tenant, "%s", ident->tenant);
     snprintf(sess.user_id, sizeof sess.user_id, "%s", ident->user_id);
     sess.roles = ident->roles;
     snprintf(sess.locale, sizeof sess.locale, "%s", lang);
     snprintf(sess.context, sizeof sess.context, "%s", context ? context : "");
-    snprintf(sess.launch, sizeof sess.launch, "%s", launch_id ? launch_id : "");
-    if (dla_session_open_txn(t, &sess, st->session_ttl, &err) != DLA_OK) {
-        dla_log(DLA_LOG_ERROR, "lti: session open failed: %s", err.msg);
-        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
-        goto cleanup;
+    /* nonce, launch record, identity and session: one write, group-committed
+     * with concurrent launches (one fsync for the group) */
+    w->ident = ident;
+    w->ident_write = !same;
+    w->sess = &sess;
+    w->sess_ttl = st->session_ttl;
+    int rc = lti_launch_commit(st, w, &err);
+    if (rc == DLA_EREPLAY || rc == DLA_ENOTFOUND) {
+        lti_fail(req, replay_status, lang, "lti.err.replayed", NULL, err.msg);
+        return;
     }
-    int rc = dla_txn_commit(t, &err);
-    t = NULL;
     if (rc != DLA_OK) {
-        dla_log(DLA_LOG_ERROR, "lti: launch commit failed: %s", err.msg);
+        dla_log(DLA_LOG_ERROR, "lti: launch write failed: %s", err.msg);
         lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
-        goto cleanup;
+        return;
     }
     char *loc = dla_arena_sprintf(dla_req_arena(req), "%s/app/#token=%s&lang=%s",
                                   st->app->base_url, sess.token, lang);
     if (!loc) {
         dla_resp_error(req, 500, "internal", "out of memory");
-        goto cleanup;
+        return;
     }
     dla_resp_header(req, "Cache-Control", "no-store");
     dla_resp_header(req, "Referrer-Policy", "no-referrer");
     dla_resp_redirect(req, 303, loc);
-cleanup:
-    dla_txn_abort(t);
 }
 
 /* ---- LTI 1.1 ------------------------------------------------------------------- */
@@ -136,7 +157,6 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     dla_arena_t *a = dla_req_arena(req);
     dla_err_t err = {0};
     lti_consumer_t cons;
-    dla_txn_t *t = NULL;
     json_t *rec = NULL;
     char launch_id[64] = "";
     const char *loc = lti_params_get(p, "launch_presentation_locale");
@@ -189,21 +209,12 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
         lti_fail(req, 400, lang, "lti.err.anonymous", ret, "user_id is required");
         goto cleanup;
     }
-    /* nonce (single use within the window) and launch record in one transaction */
+    /* nonce (single use within the window) and launch record: written together
+     * with the identity and session by lti_finish_launch (one commit) */
     size_t kl = strlen(key) + 1 + strlen(nonce);
     char *nk = dla_arena_sprintf(a, "%s%c%s", key, 0, nonce);
-    if (!nk || dla_txn_begin(st->app->store, 1, &t, &err) != DLA_OK) {
-        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
-        goto cleanup;
-    }
-    int rc = dla_ttl_put(t, NS_NONCE11, nk, kl, "1", 1, now + 2 * st->oauth_window + 5,
-                         DLA_PUT_NOOVERWRITE, &err);
-    if (rc == DLA_EEXIST) {
-        lti_fail(req, 409, lang, "lti.err.replayed", NULL, "oauth_nonce already used");
-        goto cleanup;
-    }
-    if (rc != DLA_OK) {
-        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
+    if (!nk) {
+        lti_fail(req, 500, lang, "lti.err.internal", NULL, "out of memory");
         goto cleanup;
     }
     const char *ctx = lti_params_get(p, "context_id");
@@ -216,13 +227,24 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
         json_object_set_new(rec, "outcome_url", json_string(osu));
         json_object_set_new(rec, "sourcedid", json_string(sid));
     }
-    if (!rec || launch_put(st, t, rec, launch_id, &err) != DLA_OK) {
-        lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
+    if (!rec) {
+        lti_fail(req, 500, lang, "lti.err.internal", NULL, "out of memory");
         goto cleanup;
     }
+    lti_launch_write_t w;
+    memset(&w, 0, sizeof w);
+    w.nonce_ns = NS_NONCE11;
+    w.nonce_key = nk;
+    w.nonce_klen = kl;
+    w.nonce_exp = now + 2 * st->oauth_window + 5;
+    w.rec = rec;
+    w.launch_id = launch_id;
     if (content_item) {
-        rc = dla_txn_commit(t, &err);
-        t = NULL;
+        int rc = lti_launch_commit(st, &w, &err);
+        if (rc == DLA_EREPLAY) {
+            lti_fail(req, 409, lang, "lti.err.replayed", NULL, "oauth_nonce already used");
+            goto cleanup;
+        }
         if (rc != DLA_OK) {
             lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
             goto cleanup;
@@ -259,10 +281,8 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
                  given && family ? " " : "", family ? family : "");
     id.roles = lti_roles_map11(lti_params_get(p, "roles"));
     snprintf(id.locale, sizeof id.locale, "%s", lang);
-    lti_finish_launch(st, req, &id, ctx, launch_id, t);
-    t = NULL; /* taken by lti_finish_launch */
+    lti_finish_launch(st, req, &id, ctx, &w, 409);
 cleanup:
-    dla_txn_abort(t);
     json_decref(rec);
 }
 
@@ -672,43 +692,28 @@ cleanup:
 }
 
 int lti_consume_launch(lti_state_t *st, const char *state, json_t *payload, json_t *rec,
-                       char *launch_id, dla_txn_t **open_out, dla_err_t *err)
+                       char *launch_id, lti_launch_write_t *w, dla_err_t *err)
 {
-    dla_txn_t *t = NULL;
     const char *iss = json_string_value(json_object_get(payload, "iss"));
     const char *nonce = json_string_value(json_object_get(payload, "nonce"));
     json_int_t exp = json_integer_value(json_object_get(payload, "exp"));
-    char nk[700];
-    int nkl = snprintf(nk, sizeof nk, "%s%c%s", iss ? iss : "", 0, nonce ? nonce : "");
-    if (nkl <= 0 || (size_t)nkl >= sizeof nk)
+    size_t il = iss ? strlen(iss) : 0, nl = nonce ? strlen(nonce) : 0;
+    if (il + nl + 1 >= sizeof w->nonce_buf)
         return dla_err_set(err, DLA_EINVAL, "nonce too long");
-    int rc = dla_txn_begin(st->app->store, 1, &t, err);
-    if (rc != DLA_OK)
-        return rc;
-    /* single use: the state goes, the nonce stays used until the token expires */
-    if (dla_ttl_del(t, NS_STATE13, state, strlen(state)) != DLA_OK) {
-        rc = dla_err_set(err, DLA_ENOTFOUND, "state already used");
-        goto cleanup;
-    }
-    rc = dla_ttl_put(t, NS_NONCE13, nk, (size_t)nkl, "1", 1, exp + st->leeway + 1,
-                     DLA_PUT_NOOVERWRITE, err);
-    if (rc == DLA_EEXIST) {
-        rc = dla_err_set(err, DLA_EREPLAY, "nonce already used");
-        goto cleanup;
-    }
-    if (rc == DLA_OK && rec)
-        rc = launch_put(st, t, rec, launch_id, err);
-    if (rc == DLA_OK && open_out) {
-        *open_out = t; /* the caller adds identity and session, then commits */
-        return DLA_OK;
-    }
-    if (rc == DLA_OK) {
-        rc = dla_txn_commit(t, err);
-        t = NULL;
-    }
-cleanup:
-    dla_txn_abort(t);
-    return rc;
+    memset(w, 0, sizeof *w);
+    if (il)
+        memcpy(w->nonce_buf, iss, il);
+    w->nonce_buf[il] = '\0';
+    if (nl)
+        memcpy(w->nonce_buf + il + 1, nonce, nl);
+    w->state = state;
+    w->nonce_ns = NS_NONCE13;
+    w->nonce_key = w->nonce_buf;
+    w->nonce_klen = il + 1 + nl;
+    w->nonce_exp = exp + st->leeway + 1;
+    w->rec = rec;
+    w->launch_id = launch_id;
+    return DLA_OK;
 }
 
 static const char *claim_str(json_t *p, const char *name)
@@ -860,7 +865,9 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
                                 "data", json_object_get(dls, "data"), "accept_lineitem",
                                 json_is_true(json_object_get(dls, "accept_lineitem")),
                                 "accept_multiple", !json_is_false(am));
-        if (lti_consume_launch(st, state, pl, NULL, NULL, NULL, &err) != DLA_OK) {
+        lti_launch_write_t dw;
+        if (lti_consume_launch(st, state, pl, NULL, NULL, &dw, &err) != DLA_OK ||
+            lti_launch_commit(st, &dw, &err) != DLA_OK) {
             json_decref(sel);
             lti_fail(req, 401, lang, "lti.err.replayed", NULL, err.msg);
             goto cleanup;
@@ -893,8 +900,8 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
         lti_fail(req, 500, lang, "lti.err.internal", NULL, "out of memory");
         goto cleanup;
     }
-    dla_txn_t *lt = NULL;
-    rc = lti_consume_launch(st, state, pl, rec, launch_id, &lt, &err);
+    lti_launch_write_t lw;
+    rc = lti_consume_launch(st, state, pl, rec, launch_id, &lw, &err);
     if (rc != DLA_OK) {
         lti_fail(req, rc == DLA_EREPLAY || rc == DLA_ENOTFOUND ? 401 : 500, lang,
                  rc == DLA_EREPLAY || rc == DLA_ENOTFOUND ? "lti.err.replayed"
@@ -918,7 +925,7 @@ static void launch13(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     id.roles = lti_roles_map13(roles);
     snprintf(id.locale, sizeof id.locale, "%s", lang);
     migrate11(st, &plat, pl, dep, &id);
-    lti_finish_launch(st, req, &id, ctx, launch_id, lt);
+    lti_finish_launch(st, req, &id, ctx, &lw, 401);
 cleanup:
     json_decref(pl);
     json_decref(rec);

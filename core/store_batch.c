@@ -1,0 +1,162 @@
+/* store_batch.c - group commit for small write transactions (dla_store_batch).
+ *
+ * Callers hand a write function to one writer thread and wait. The writer runs
+ * every queued function in its own nested transaction (so a failing function
+ * rolls back only itself), commits the group once, then wakes the callers. One
+ * fsync thus covers as many concurrent writers as arrived meanwhile.
+ */
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dla_log.h"
+#include "store_int.h"
+
+#define BATCH_MAX 64
+
+typedef struct job_s {
+    struct job_s *next;
+    dla_batch_fn fn;
+    void *ctx;
+    dla_err_t *err;
+    int rc, done;
+} job_t;
+
+struct dla_batcher_s {
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    pthread_t thread;
+    job_t *head, *tail;
+    int stop, started;
+};
+
+static int run_group(dla_store_t *s, job_t *jobs)
+{
+    MDB_txn *parent;
+    int rc = mdb_txn_begin(dla_store_env(s), NULL, 0, &parent);
+    if (rc != MDB_SUCCESS) {
+        for (job_t *j = jobs; j; j = j->next)
+            j->rc = dla_err_set(j->err, DLA_EIO, "could not begin transaction: %s",
+                                mdb_strerror(rc));
+        return rc;
+    }
+    int any = 0;
+    for (job_t *j = jobs; j; j = j->next) {
+        dla_txn_t *child = NULL;
+        j->rc = dla_txn_wrap_nested(s, parent, &child, j->err);
+        if (j->rc != DLA_OK)
+            continue;
+        j->rc = j->fn(child, j->ctx, j->err);
+        if (j->rc == DLA_OK) {
+            j->rc = dla_txn_commit(child, j->err);
+            any |= j->rc == DLA_OK;
+        } else {
+            dla_txn_abort(child);
+        }
+    }
+    if (!any) {
+        mdb_txn_abort(parent);
+        return MDB_SUCCESS;
+    }
+    rc = mdb_txn_commit(parent);
+    if (rc != MDB_SUCCESS)
+        for (job_t *j = jobs; j; j = j->next)
+            if (j->rc == DLA_OK)
+                j->rc = dla_err_set(j->err, DLA_EIO, "could not commit: %s",
+                                    mdb_strerror(rc));
+    return rc;
+}
+
+static void *writer_main(void *arg)
+{
+    dla_store_t *s = arg;
+    dla_batcher_t *b = dla_store_batcher(s);
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        while (!b->head && !b->stop)
+            pthread_cond_wait(&b->work, &b->mu);
+        if (!b->head && b->stop)
+            break;
+        /* take up to BATCH_MAX jobs */
+        job_t *group = b->head, *last = b->head;
+        int n = 1;
+        while (last->next && n < BATCH_MAX) {
+            last = last->next;
+            n++;
+        }
+        b->head = last->next;
+        if (!b->head)
+            b->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&b->mu);
+        run_group(s, group);
+        pthread_mutex_lock(&b->mu);
+        for (job_t *j = group; j;) {
+            job_t *next = j->next; /* j lives on its caller's stack */
+            j->done = 1;
+            j = next;
+        }
+        pthread_cond_broadcast(&b->done);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+dla_batcher_t *dla_batcher_new(void)
+{
+    dla_batcher_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->work, NULL);
+    pthread_cond_init(&b->done, NULL);
+    return b;
+}
+
+void dla_batcher_free(dla_batcher_t *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->stop = 1;
+    pthread_cond_broadcast(&b->work);
+    int started = b->started;
+    pthread_mutex_unlock(&b->mu);
+    if (started)
+        pthread_join(b->thread, NULL);
+    pthread_cond_destroy(&b->work);
+    pthread_cond_destroy(&b->done);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+int dla_store_batch(dla_store_t *s, dla_batch_fn fn, void *ctx, dla_err_t *err)
+{
+    dla_batcher_t *b = dla_store_batcher(s);
+    if (!b)
+        return dla_err_set(err, DLA_EINVAL, "store has no batcher (read-only?)");
+    job_t job = {NULL, fn, ctx, err, DLA_OK, 0};
+    pthread_mutex_lock(&b->mu);
+    if (b->stop) {
+        pthread_mutex_unlock(&b->mu);
+        return dla_err_set(err, DLA_EIO, "store is closing");
+    }
+    if (!b->started) {
+        if (pthread_create(&b->thread, NULL, writer_main, s) != 0) {
+            pthread_mutex_unlock(&b->mu);
+            return dla_err_set(err, DLA_EIO, "could not start the store writer");
+        }
+        b->started = 1;
+    }
+    if (b->tail)
+        b->tail->next = &job;
+    else
+        b->head = &job;
+    b->tail = &job;
+    pthread_cond_signal(&b->work);
+    while (!job.done)
+        pthread_cond_wait(&b->done, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+    return job.rc;
+}
