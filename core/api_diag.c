@@ -491,7 +491,7 @@ void api_route_diag_start(dla_req_t *req, void *ud)
     api_t *a = ud;
     dla_session_t s;
     json_t *in = NULL, *d = NULL, *v;
-    const char *fwid, *lang, *key;
+    const char *fwid, *lang;
     dla_txn_t *t = NULL;
     api_fw_t *f;
     diag_run_t r;
@@ -507,14 +507,9 @@ void api_route_diag_start(dla_req_t *req, void *ud)
         return;
     if (api_body(req, s.locale, &in) != DLA_OK)
         return;
-    json_object_foreach(in, key, v)
-    {
-        if (strcmp(key, "framework") != 0 && strcmp(key, "language") != 0) {
-            dla_resp_error(req, 400, "invalid", "%s \"%.40s\"",
-                           dla_t(s.locale, "diag.err.unknown_key"), key);
-            goto cleanup;
-        }
-    }
+    static const char *const keys_framework[] = {"framework", "language", NULL};
+    if (api_only_keys(req, s.locale, in, keys_framework) != DLA_OK)
+        goto cleanup;
     v = json_object_get(in, "framework");
     fwid = v ? json_string_value(v) : a->fws[a->def_fw].fw->id;
     v = json_object_get(in, "language");
@@ -772,8 +767,8 @@ void api_route_diag_answer(dla_req_t *req, void *ud)
     api_t *a = ud;
     dla_session_t s;
     dla_identity_t ident;
-    json_t *in = NULL, *d = NULL, *v, *ans, *e;
-    const char *item_id, *answer, *key, *cur;
+    json_t *in = NULL, *d = NULL, *ans, *e;
+    const char *item_id, *answer, *cur;
     dla_txn_t *t = NULL;
     api_fw_t *f;
     diag_run_t r;
@@ -790,14 +785,9 @@ void api_route_diag_answer(dla_req_t *req, void *ud)
         return;
     if (api_body(req, s.locale, &in) != DLA_OK)
         return;
-    json_object_foreach(in, key, v)
-    {
-        if (strcmp(key, "item") != 0 && strcmp(key, "answer") != 0) {
-            dla_resp_error(req, 400, "invalid", "%s \"%.40s\"",
-                           dla_t(s.locale, "diag.err.unknown_key"), key);
-            goto cleanup;
-        }
-    }
+    static const char *const keys_item[] = {"item", "answer", NULL};
+    if (api_only_keys(req, s.locale, in, keys_item) != DLA_OK)
+        goto cleanup;
     item_id = json_string_value(json_object_get(in, "item"));
     answer = json_string_value(json_object_get(in, "answer"));
     if (item_id == NULL || answer == NULL) {

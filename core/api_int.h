@@ -49,6 +49,9 @@ void api_json(dla_req_t *req, int status, json_t *body);
 /* Parses the request body as a JSON object (DLA_OK) or answers 400 and returns
  * DLA_EINVAL. */
 int api_body(dla_req_t *req, const char *lang, json_t **out);
+/* DLA_OK when every key of `in` is one of `keys` (NULL-terminated); otherwise
+ * answers 400 naming the first unknown key and returns DLA_EINVAL. */
+int api_only_keys(dla_req_t *req, const char *lang, json_t *in, const char *const *keys);
 /* Loads frameworks, banks (with stored items and calibrations) and roles. */
 int api_load(api_t *a, dla_err_t *err);
 void api_unload(api_t *a);

@@ -52,6 +52,27 @@ int api_body(dla_req_t *req, const char *lang, json_t **out)
     return DLA_OK;
 }
 
+int api_only_keys(dla_req_t *req, const char *lang, json_t *in, const char *const *keys)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(in, key, v)
+    {
+        const char *const *k;
+        int ok = 0;
+        (void)v;
+        for (k = keys; *k; k++)
+            ok |= strcmp(*k, key) == 0;
+        if (!ok) {
+            dla_resp_error(req, 400, "invalid", "%s \"%.40s\"",
+                           dla_t(lang, "diag.err.unknown_key"), key);
+            return DLA_EINVAL;
+        }
+    }
+    return DLA_OK;
+}
+
 api_fw_t *api_fw_find(api_t *a, const char *id)
 {
     int i;
@@ -580,23 +601,10 @@ static json_t *profile_validate(api_t *a, dla_req_t *req, const char *tenant,
     json_t *rid = json_object_get(in, "role_id"), *rtx = json_object_get(in, "role_text");
     json_t *obj = json_object_get(in, "objectives"), *out_obj, *e;
     unsigned char seen[DLA_FW_MAX_COMPS];
-    const char *key;
-    json_t *v;
     size_t i;
 
-    json_object_foreach(in, key, v)
-    {
-        const char *const *k;
-        int ok = 0;
-        (void)v;
-        for (k = keys; *k; k++)
-            ok |= strcmp(*k, key) == 0;
-        if (!ok) {
-            dla_resp_error(req, 400, "invalid", "%s \"%.40s\"",
-                           dla_t(lang, "diag.err.unknown_key"), key);
-            return NULL;
-        }
-    }
+    if (api_only_keys(req, lang, in, keys) != DLA_OK)
+        return NULL;
     if (rid != NULL && !json_is_null(rid) && !role_exists(a, tenant, rid)) {
         dla_resp_error(req, 400, "invalid", "role_id: %s",
                        dla_t(lang, "diag.err.unknown_role"));

@@ -318,22 +318,24 @@ cleanup:
     return base;
 }
 
-char *lti_oauth_base_string_recipe(dla_arena_t *a, const char *method, const char *url,
-                                   const lti_params_t *params, dla_err_t *err)
+/* Moves a malloc()ed string into the arena (NULL stays NULL). */
+static char *to_arena(dla_arena_t *a, char *b)
 {
-    char *b = base_string_recipe(a, method, url, params, err);
     char *out = b ? dla_arena_strdup(a, b) : NULL;
     free(b);
     return out;
 }
 
+char *lti_oauth_base_string_recipe(dla_arena_t *a, const char *method, const char *url,
+                                   const lti_params_t *params, dla_err_t *err)
+{
+    return to_arena(a, base_string_recipe(a, method, url, params, err));
+}
+
 char *lti_oauth_base_string(dla_arena_t *a, const char *method, const char *url,
                             const lti_params_t *params, dla_err_t *err)
 {
-    char *b = base_string(a, method, url, params, err);
-    char *out = b ? dla_arena_strdup(a, b) : NULL;
-    free(b);
-    return out;
+    return to_arena(a, base_string(a, method, url, params, err));
 }
 
 char *lti_oauth_signature(dla_arena_t *a, const char *method, const char *url,
