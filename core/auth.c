@@ -557,7 +557,7 @@ int dla_identity_get(dla_store_t *s, const char *tenant, const char *user_id,
 
 /* ---- sessions --------------------------------------------------------------------------- */
 
-int dla_session_open_txn(dla_txn_t *t, dla_session_t *sess, int64_t ttl, dla_err_t *err)
+int dla_session_open_txn(dla_ttl_txn_t *t, dla_session_t *sess, int64_t ttl, dla_err_t *err)
 {
     int rc;
     unsigned char rb[32];
@@ -586,29 +586,30 @@ int dla_session_open_txn(dla_txn_t *t, dla_session_t *sess, int64_t ttl, dla_err
 int dla_session_open(dla_store_t *s, dla_session_t *sess, int64_t ttl, dla_err_t *err)
 {
     int rc;
-    dla_txn_t *t = NULL;
-    if ((rc = check_init(s, err)) != DLA_OK || (rc = dla_txn_begin(s, 1, &t, err)) != DLA_OK)
+    dla_ttl_txn_t *t = NULL;
+    if ((rc = check_init(s, err)) != DLA_OK ||
+        (rc = dla_ttl_txn_begin(s, 1, &t, err)) != DLA_OK)
         return rc;
     if ((rc = dla_session_open_txn(t, sess, ttl, err)) != DLA_OK) {
-        dla_txn_abort(t);
+        dla_ttl_txn_abort(t);
         return rc;
     }
-    return dla_txn_commit(t, err);
+    return dla_ttl_txn_commit(t, err);
 }
 
 int dla_session_get(dla_store_t *s, const char *token, dla_session_t *out)
 {
-    dla_txn_t *t;
+    dla_ttl_txn_t *t;
     dla_val_t v;
     size_t tl = token ? strlen(token) : 0;
     if (tl == 0 || tl >= sizeof out->token)
         return DLA_ENOTFOUND;
-    if (check_init(s, NULL) != DLA_OK || dla_txn_begin(s, 0, &t, NULL) != DLA_OK)
+    if (check_init(s, NULL) != DLA_OK || dla_ttl_txn_begin(s, 0, &t, NULL) != DLA_OK)
         return DLA_EIO;
     json_t *j = NULL;
     if (dla_ttl_get(t, SESSION_NS, token, tl, dla_now(), &v) == DLA_OK)
         j = json_loadb(v.data, v.len, 0, NULL);
-    dla_txn_abort(t);
+    dla_ttl_txn_abort(t);
     if (!j)
         return DLA_ENOTFOUND;
     copy_str(out->token, sizeof out->token, token);
@@ -625,15 +626,15 @@ int dla_session_get(dla_store_t *s, const char *token, dla_session_t *out)
 
 int dla_session_close(dla_store_t *s, const char *token)
 {
-    dla_txn_t *t;
+    dla_ttl_txn_t *t;
     if (!token || !*token)
         return DLA_ENOTFOUND;
-    if (check_init(s, NULL) != DLA_OK || dla_txn_begin(s, 1, &t, NULL) != DLA_OK)
+    if (check_init(s, NULL) != DLA_OK || dla_ttl_txn_begin(s, 1, &t, NULL) != DLA_OK)
         return DLA_EIO;
     int rc = dla_ttl_del(t, SESSION_NS, token, strlen(token));
     if (rc != DLA_OK) {
-        dla_txn_abort(t);
+        dla_ttl_txn_abort(t);
         return rc;
     }
-    return dla_txn_commit(t, NULL);
+    return dla_ttl_txn_commit(t, NULL);
 }

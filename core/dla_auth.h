@@ -93,8 +93,7 @@ typedef struct dla_identity_s {
 
 /* Creates or updates the identity; fills id->user_id (derived). */
 int dla_identity_upsert(dla_store_t *s, dla_identity_t *id, dla_err_t *err);
-/* Same inside the caller's write transaction `t` (committed by the caller), so a
- * launch can write nonce, launch record, identity and session in one commit. */
+/* Same inside the caller's write transaction `t` (committed by the caller). */
 int dla_identity_upsert_txn(dla_txn_t *t, dla_identity_t *id, dla_err_t *err);
 int dla_identity_get(dla_store_t *s, const char *tenant, const char *user_id,
                      dla_identity_t *out);
@@ -103,7 +102,9 @@ void dla_identity_user_id(const char *tenant, const char *issuer, const char *su
                           char out[65]);
 
 /* ---- sessions ----------------------------------------------------------------
- * Random 256-bit tokens (base64url, 43 chars), server-side, expiring. */
+ * Random 256-bit tokens (base64url, 43 chars), server-side, expiring: TTL records
+ * in the store's TTL environment (lost, like every TTL record, when the OS
+ * crashes: the user then launches again). */
 typedef struct dla_session_s {
     char token[64];
     char tenant[64];
@@ -117,8 +118,9 @@ typedef struct dla_session_s {
 
 /* Opens a session lasting ttl seconds; sess->token is filled. */
 int dla_session_open(dla_store_t *s, dla_session_t *sess, int64_t ttl, dla_err_t *err);
-/* Same inside the caller's write transaction `t` (committed by the caller). */
-int dla_session_open_txn(dla_txn_t *t, dla_session_t *sess, int64_t ttl, dla_err_t *err);
+/* Same inside the caller's TTL write transaction `t` (committed by the caller), so
+ * a launch writes nonce, launch record and session in one commit. */
+int dla_session_open_txn(dla_ttl_txn_t *t, dla_session_t *sess, int64_t ttl, dla_err_t *err);
 /* DLA_OK and *out, or DLA_ENOTFOUND (unknown or expired). */
 int dla_session_get(dla_store_t *s, const char *token, dla_session_t *out);
 int dla_session_close(dla_store_t *s, const char *token);

@@ -1,10 +1,13 @@
-/* store.c - the LMDB environment behind dla_store.h. */
+/* store.c - the LMDB environments behind dla_store.h: the main one (durable) and
+ * the TTL one (<data_dir>/ttl/, no fsync, wiped after an OS crash). */
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,21 +17,21 @@
 #include "dla_store.h"
 #include "store_int.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
+#define BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
 
 struct dla_store_s {
     MDB_env *env;
     int sync;
     pthread_mutex_t dbi_lock;
-    MDB_dbi meta, ttl, ttl_exp;
+    MDB_dbi meta;
     int schema;
     dla_batcher_t *batcher; /* group commit (store_batch.c); NULL when read-only */
-};
-
-struct dla_txn_s {
-    MDB_txn *txn;
-    dla_store_t *s;
-    int write;
+    /* TTL environment: NULL when a read-only store found none usable */
+    MDB_env *tenv;
+    MDB_dbi tmeta, ttl, ttl_exp;
+    int64_t volatile_since;
+    dla_batcher_t *tbatcher;
 };
 
 struct dla_cursor_s {
@@ -64,16 +67,24 @@ static int mkdirs(const char *dir)
     return 0;
 }
 
+static int begin(MDB_env *env, int write, MDB_txn **out, dla_err_t *err)
+{
+    int rc = mdb_txn_begin(env, NULL, write ? 0 : MDB_RDONLY, out);
+    if (rc != MDB_SUCCESS)
+        return dla_err_set(err, map_rc(rc), "could not begin transaction: %s",
+                           mdb_strerror(rc));
+    return DLA_OK;
+}
+
 int dla_txn_begin(dla_store_t *s, int write, dla_txn_t **out, dla_err_t *err)
 {
     dla_txn_t *t = malloc(sizeof *t);
     if (!t)
         return dla_err_set(err, DLA_ENOMEM, "out of memory beginning transaction");
-    int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
-    if (rc != MDB_SUCCESS) {
+    int rc = begin(s->env, write, &t->txn, err);
+    if (rc != DLA_OK) {
         free(t);
-        return dla_err_set(err, map_rc(rc), "could not begin transaction: %s",
-                           mdb_strerror(rc));
+        return rc;
     }
     t->s = s;
     t->write = write;
@@ -144,7 +155,32 @@ static int migrate_0_to_1(dla_store_t *s, MDB_txn *txn)
     return MDB_SUCCESS;
 }
 
-static int (*const migrations[])(dla_store_t *, MDB_txn *) = {migrate_0_to_1};
+/* Drops a database of the main environment if it exists. */
+static int drop_if_present(MDB_txn *txn, const char *name)
+{
+    MDB_dbi dbi;
+    int rc = mdb_dbi_open(txn, name, 0, &dbi);
+    if (rc == MDB_NOTFOUND)
+        return MDB_SUCCESS;
+    if (rc != MDB_SUCCESS)
+        return rc;
+    return mdb_drop(txn, dbi, 1);
+}
+
+static int migrate_1_to_2(dla_store_t *s, MDB_txn *txn)
+{
+    /* version 2: TTL records moved to the TTL environment; the old ones in the
+     * main environment are ephemeral (sessions, nonces, login state) and dropped:
+     * their users launch again */
+    int rc;
+    (void)s;
+    if ((rc = drop_if_present(txn, "ttl")) != MDB_SUCCESS)
+        return rc;
+    return drop_if_present(txn, "ttl_exp");
+}
+
+static int (*const migrations[])(dla_store_t *, MDB_txn *) = {migrate_0_to_1,
+                                                              migrate_1_to_2};
 
 static int run_migrations(dla_store_t *s, dla_err_t *err)
 {
@@ -152,9 +188,7 @@ static int run_migrations(dla_store_t *s, dla_err_t *err)
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc != MDB_SUCCESS)
         return dla_err_set(err, map_rc(rc), "could not open store: %s", mdb_strerror(rc));
-    if ((rc = open_dbi(s, txn, "meta", DLA_DB_CREATE, &s->meta)) != MDB_SUCCESS ||
-        (rc = open_dbi(s, txn, "ttl", DLA_DB_CREATE, &s->ttl)) != MDB_SUCCESS ||
-        (rc = open_dbi(s, txn, "ttl_exp", DLA_DB_CREATE, &s->ttl_exp)) != MDB_SUCCESS)
+    if ((rc = open_dbi(s, txn, "meta", DLA_DB_CREATE, &s->meta)) != MDB_SUCCESS)
         goto fail;
     MDB_val k = {14, "schema_version"}, v;
     int version = 0;
@@ -196,9 +230,7 @@ static int open_read_only(dla_store_t *s, dla_err_t *err)
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
     if (rc != MDB_SUCCESS)
         return dla_err_set(err, map_rc(rc), "could not open store: %s", mdb_strerror(rc));
-    if ((rc = mdb_dbi_open(txn, "meta", 0, &s->meta)) != MDB_SUCCESS ||
-        (rc = mdb_dbi_open(txn, "ttl", 0, &s->ttl)) != MDB_SUCCESS ||
-        (rc = mdb_dbi_open(txn, "ttl_exp", 0, &s->ttl_exp)) != MDB_SUCCESS) {
+    if ((rc = mdb_dbi_open(txn, "meta", 0, &s->meta)) != MDB_SUCCESS) {
         mdb_txn_abort(txn);
         return dla_err_set(err, map_rc(rc), "store is not initialised (run dla init): %s",
                            mdb_strerror(rc));
@@ -208,6 +240,162 @@ static int open_read_only(dla_store_t *s, dla_err_t *err)
         memcpy(&s->schema, v.mv_data, sizeof(int));
     mdb_txn_commit(txn); /* keeps the dbi handles */
     return DLA_OK;
+}
+
+/* ---- the TTL environment -------------------------------------------------------
+ * <dir>/ttl/ with databases meta (boot_id, volatile_since), ttl and ttl_exp. It
+ * never fsyncs: a process crash loses nothing (the page cache holds LMDB's ordered
+ * writes), an OS crash or power cut can lose or tear it. So it is recreated empty
+ * when the kernel's boot id differs from the one recorded in it, or when it does
+ * not open and verify; volatile_since records when that happened. */
+
+/* Reads the kernel boot id (or DLA_BOOT_ID_FILE's) into out; "" when unreadable. */
+static void read_boot_id(char *out, size_t cap)
+{
+    const char *path = getenv("DLA_BOOT_ID_FILE");
+    out[0] = '\0';
+    FILE *f = fopen(path && *path ? path : BOOT_ID_FILE, "r");
+    if (!f)
+        return;
+    if (!fgets(out, (int)cap, f))
+        out[0] = '\0';
+    fclose(f);
+    out[strcspn(out, "\r\n")] = '\0';
+}
+
+static int ttl_env_create(dla_store_t *s, const char *tdir, const dla_store_opts_t *opts)
+{
+    int rc;
+    if ((rc = mdb_env_create(&s->tenv)) != MDB_SUCCESS)
+        return rc;
+    size_t mb = opts->map_size_mb ? opts->map_size_mb : 65536;
+    unsigned flags = MDB_NOTLS | MDB_NOSYNC;
+    if (opts->read_only)
+        flags |= MDB_RDONLY;
+    if ((rc = mdb_env_set_maxdbs(s->tenv, 4)) != MDB_SUCCESS ||
+        (rc = mdb_env_set_maxreaders(s->tenv, 512)) != MDB_SUCCESS ||
+        (rc = mdb_env_set_mapsize(s->tenv, mb * (size_t)1024 * 1024)) != MDB_SUCCESS ||
+        (rc = mdb_env_open(s->tenv, tdir, flags, 0640)) != MDB_SUCCESS) {
+        mdb_env_close(s->tenv);
+        s->tenv = NULL;
+        return rc;
+    }
+    int dead = 0;
+    mdb_reader_check(s->tenv, &dead);
+    return MDB_SUCCESS;
+}
+
+/* Opens the databases and checks the record: MDB_SUCCESS when the environment is
+ * intact and of this boot (or the boot is unknown), MDB_INVALID when it is of
+ * another boot, or LMDB's error. `init` writes a fresh record instead. */
+static int ttl_env_verify(dla_store_t *s, const char *boot, int init)
+{
+    MDB_txn *txn;
+    unsigned f = init ? MDB_CREATE : 0;
+    int rc = mdb_txn_begin(s->tenv, NULL, init ? 0 : MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS)
+        return rc;
+    MDB_val kb = {7, "boot_id"}, kv = {14, "volatile_since"}, v;
+    if ((rc = mdb_dbi_open(txn, "meta", f, &s->tmeta)) != MDB_SUCCESS ||
+        (rc = mdb_dbi_open(txn, "ttl", f, &s->ttl)) != MDB_SUCCESS ||
+        (rc = mdb_dbi_open(txn, "ttl_exp", f, &s->ttl_exp)) != MDB_SUCCESS)
+        goto fail;
+    if (init) {
+        int64_t now = (int64_t)time(NULL);
+        MDB_val bv = {strlen(boot), (void *)boot}, nv = {sizeof now, &now};
+        if ((rc = mdb_put(txn, s->tmeta, &kb, &bv, 0)) != MDB_SUCCESS ||
+            (rc = mdb_put(txn, s->tmeta, &kv, &nv, 0)) != MDB_SUCCESS)
+            goto fail;
+        s->volatile_since = now;
+        return mdb_txn_commit(txn);
+    }
+    if ((rc = mdb_get(txn, s->tmeta, &kv, &v)) != MDB_SUCCESS)
+        goto fail;
+    if (v.mv_size != sizeof(int64_t)) {
+        rc = MDB_CORRUPTED;
+        goto fail;
+    }
+    memcpy(&s->volatile_since, v.mv_data, sizeof(int64_t));
+    if ((rc = mdb_get(txn, s->tmeta, &kb, &v)) != MDB_SUCCESS)
+        goto fail;
+    if (*boot && (v.mv_size != strlen(boot) || memcmp(v.mv_data, boot, v.mv_size) != 0))
+        rc = MDB_INVALID;
+    mdb_txn_commit(txn); /* keeps the dbi handles */
+    return rc;
+fail:
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+static void ttl_env_close(dla_store_t *s)
+{
+    if (s->tenv)
+        mdb_env_close(s->tenv);
+    s->tenv = NULL;
+}
+
+static int ttl_env_wipe(const char *tdir)
+{
+    const char *files[] = {"data.mdb", "lock.mdb"};
+    char p[4200];
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s/%s", tdir, files[i]);
+        if (unlink(p) != 0 && errno != ENOENT)
+            return -1;
+    }
+    return 0;
+}
+
+static int open_ttl_env(dla_store_t *s, const char *dir, const dla_store_opts_t *opts,
+                        dla_err_t *err)
+{
+    char tdir[4096], lockp[4200], boot[64];
+    int rc = DLA_OK, m, lockfd = -1;
+    if (snprintf(tdir, sizeof tdir, "%s/ttl", dir) >= (int)sizeof tdir)
+        return dla_err_set(err, DLA_EINVAL, "data dir path too long");
+    read_boot_id(boot, sizeof boot);
+    if (opts->read_only) {
+        /* never wipes: use it only when it is intact and of this boot */
+        if (access(tdir, R_OK) == 0 && ttl_env_create(s, tdir, opts) == MDB_SUCCESS &&
+            ttl_env_verify(s, boot, 0) != MDB_SUCCESS)
+            ttl_env_close(s);
+        if (!s->tenv)
+            dla_log(DLA_LOG_INFO, "store: read-only, no TTL records available");
+        return DLA_OK;
+    }
+    if (mkdir(tdir, 0750) != 0 && errno != EEXIST)
+        return dla_err_set(err, DLA_EIO, "could not create \"%s\": %s", tdir,
+                           strerror(errno));
+    /* one process at a time decides whether to wipe (dla serve and a CLI command
+     * may open the same data dir) */
+    snprintf(lockp, sizeof lockp, "%s/ttl.lock", dir);
+    lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
+        rc = dla_err_set(err, DLA_EIO, "could not lock \"%s\": %s", lockp, strerror(errno));
+        goto cleanup;
+    }
+    m = ttl_env_create(s, tdir, opts);
+    if (m == MDB_SUCCESS && (m = ttl_env_verify(s, boot, 0)) == MDB_SUCCESS)
+        goto cleanup;
+    if (m == MDB_INVALID)
+        dla_log(DLA_LOG_WARN, "store: new boot since the TTL records were written: "
+                              "recreating %s (sessions and launches start afresh)", tdir);
+    else
+        dla_log(DLA_LOG_WARN, "store: TTL records in %s unusable (%s): recreating it", tdir,
+                mdb_strerror(m));
+    ttl_env_close(s);
+    if (ttl_env_wipe(tdir) != 0) {
+        rc = dla_err_set(err, DLA_EIO, "could not wipe \"%s\": %s", tdir, strerror(errno));
+        goto cleanup;
+    }
+    if ((m = ttl_env_create(s, tdir, opts)) != MDB_SUCCESS ||
+        (m = ttl_env_verify(s, boot, 1)) != MDB_SUCCESS)
+        rc = dla_err_set(err, map_rc(m), "could not create the TTL store in \"%s\": %s",
+                         tdir, mdb_strerror(m));
+cleanup:
+    if (lockfd >= 0)
+        close(lockfd); /* releases the lock */
+    return rc;
 }
 
 int dla_store_open(const char *dir, const dla_store_opts_t *opts, dla_store_t **out,
@@ -260,7 +448,10 @@ int dla_store_open(const char *dir, const dla_store_opts_t *opts, dla_store_t **
         goto cleanup;
     if (opts->read_only && (rc = open_read_only(s, err)) != DLA_OK)
         goto cleanup;
-    if (!opts->read_only && !(s->batcher = dla_batcher_new())) {
+    if ((rc = open_ttl_env(s, dir, opts, err)) != DLA_OK)
+        goto cleanup;
+    if (!opts->read_only && (!(s->batcher = dla_batcher_new(s, s->env)) ||
+                             !(s->tbatcher = dla_batcher_new(s, s->tenv)))) {
         rc = dla_err_set(err, DLA_ENOMEM, "out of memory opening store");
         goto cleanup;
     }
@@ -276,6 +467,8 @@ void dla_store_close(dla_store_t *s)
     if (!s)
         return;
     dla_batcher_free(s->batcher);
+    dla_batcher_free(s->tbatcher);
+    ttl_env_close(s);
     if (s->env)
         mdb_env_close(s->env);
     pthread_mutex_destroy(&s->dbi_lock);
@@ -283,30 +476,16 @@ void dla_store_close(dla_store_t *s)
 }
 
 int dla_store_schema_version(dla_store_t *s) { return s->schema; }
-MDB_env *dla_store_env(dla_store_t *s) { return s->env; }
 dla_batcher_t *dla_store_batcher(dla_store_t *s) { return s->batcher; }
-
-int dla_txn_wrap_nested(dla_store_t *s, MDB_txn *parent, dla_txn_t **out, dla_err_t *err)
-{
-    dla_txn_t *t = malloc(sizeof *t);
-    if (!t)
-        return dla_err_set(err, DLA_ENOMEM, "out of memory beginning transaction");
-    int rc = mdb_txn_begin(s->env, parent, 0, &t->txn);
-    if (rc != MDB_SUCCESS) {
-        free(t);
-        return dla_err_set(err, map_rc(rc), "could not begin transaction: %s",
-                           mdb_strerror(rc));
-    }
-    t->s = s;
-    t->write = 1;
-    *out = t;
-    return DLA_OK;
-}
+dla_batcher_t *dla_store_ttl_batcher(dla_store_t *s) { return s->tbatcher; }
+int64_t dla_store_volatile_since(const dla_store_t *s) { return s->tenv ? s->volatile_since : 0; }
 int dla_store_sync_enabled(const dla_store_t *s) { return s->sync; }
 
 int dla_store_flush(dla_store_t *s, dla_err_t *err)
 {
     int rc = mdb_env_sync(s->env, 1);
+    if (rc == MDB_SUCCESS && s->tenv)
+        rc = mdb_env_sync(s->tenv, 1);
     if (rc != MDB_SUCCESS)
         return dla_err_set(err, DLA_EIO, "could not flush store: %s", mdb_strerror(rc));
     return DLA_OK;
@@ -443,9 +622,44 @@ int dla_cursor_del(dla_cursor_t *c)
     return map_rc(mdb_cursor_del(c->cur, 0));
 }
 
-/* ---- TTL records --------------------------------------------------------------------
+/* ---- TTL records (in the TTL environment) ------------------------------------------
  * ttl:     ns \0 key            -> be64(expires) value
  * ttl_exp: be64(expires) ns \0 key -> ""   (sweep index)                           */
+
+int dla_ttl_txn_begin(dla_store_t *s, int write, dla_ttl_txn_t **out, dla_err_t *err)
+{
+    if (!s->tenv)
+        return dla_err_set(err, DLA_EIO, "no TTL records in this (read-only) store");
+    dla_ttl_txn_t *t = malloc(sizeof *t);
+    if (!t)
+        return dla_err_set(err, DLA_ENOMEM, "out of memory beginning transaction");
+    int rc = begin(s->tenv, write, &t->txn, err);
+    if (rc != DLA_OK) {
+        free(t);
+        return rc;
+    }
+    t->s = s;
+    t->write = write;
+    *out = t;
+    return DLA_OK;
+}
+
+int dla_ttl_txn_commit(dla_ttl_txn_t *t, dla_err_t *err)
+{
+    int rc = mdb_txn_commit(t->txn);
+    free(t);
+    if (rc != MDB_SUCCESS)
+        return dla_err_set(err, map_rc(rc), "could not commit: %s", mdb_strerror(rc));
+    return DLA_OK;
+}
+
+void dla_ttl_txn_abort(dla_ttl_txn_t *t)
+{
+    if (!t)
+        return;
+    mdb_txn_abort(t->txn);
+    free(t);
+}
 
 static void be64(unsigned char *b, int64_t v)
 {
@@ -479,7 +693,7 @@ static int ttl_key(unsigned char *buf, const char *ns, const void *key, size_t k
     return DLA_OK;
 }
 
-int dla_ttl_put(dla_txn_t *t, const char *ns, const void *key, size_t klen, const void *val,
+int dla_ttl_put(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen, const void *val,
                 size_t vlen, int64_t expires, unsigned flags, dla_err_t *err)
 {
     unsigned char k[TTL_KEY_MAX], xk[TTL_KEY_MAX + 8];
@@ -515,7 +729,7 @@ int dla_ttl_put(dla_txn_t *t, const char *ns, const void *key, size_t klen, cons
     return DLA_OK;
 }
 
-int dla_ttl_get(dla_txn_t *t, const char *ns, const void *key, size_t klen, int64_t now,
+int dla_ttl_get(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen, int64_t now,
                 dla_val_t *out)
 {
     unsigned char k[TTL_KEY_MAX];
@@ -533,7 +747,7 @@ int dla_ttl_get(dla_txn_t *t, const char *ns, const void *key, size_t klen, int6
     return DLA_OK;
 }
 
-int dla_ttl_del(dla_txn_t *t, const char *ns, const void *key, size_t klen)
+int dla_ttl_del(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen)
 {
     unsigned char k[TTL_KEY_MAX], xk[TTL_KEY_MAX + 8];
     size_t kl;
@@ -556,7 +770,9 @@ int dla_ttl_sweep(dla_store_t *s, int64_t now, int max, dla_err_t *err)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (!s->tenv)
+        return 0;
+    int rc = mdb_txn_begin(s->tenv, NULL, 0, &txn);
     if (rc != MDB_SUCCESS)
         return dla_err_set(err, map_rc(rc), "ttl sweep: %s", mdb_strerror(rc));
     if ((rc = mdb_cursor_open(txn, s->ttl_exp, &cur)) != MDB_SUCCESS) {

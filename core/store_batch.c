@@ -1,9 +1,11 @@
-/* store_batch.c - group commit for small write transactions (dla_store_batch).
+/* store_batch.c - group commit for small write transactions (dla_store_batch,
+ * dla_store_batch_ttl).
  *
  * Callers hand a write function to one writer thread and wait. The writer runs
  * every queued function in its own nested transaction (so a failing function
  * rolls back only itself), commits the group once, then wakes the callers. One
- * fsync thus covers as many concurrent writers as arrived meanwhile.
+ * fsync thus covers as many concurrent writers as arrived meanwhile. Each
+ * environment (main, TTL) has its own batcher and writer thread.
  */
 #include <lmdb.h>
 #include <pthread.h>
@@ -17,13 +19,16 @@
 
 typedef struct job_s {
     struct job_s *next;
-    dla_batch_fn fn;
+    dla_batch_fn fn;      /* main environment, or */
+    dla_ttl_batch_fn tfn; /* TTL environment */
     void *ctx;
     dla_err_t *err;
     int rc, done;
 } job_t;
 
 struct dla_batcher_s {
+    dla_store_t *s;
+    MDB_env *env;
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     pthread_t thread;
@@ -31,10 +36,36 @@ struct dla_batcher_s {
     int stop, started;
 };
 
-static int run_group(dla_store_t *s, job_t *jobs)
+/* Runs one job in a nested transaction of `parent`; DLA_OK when its writes are
+ * kept. */
+static int run_job(dla_batcher_t *b, MDB_txn *parent, job_t *j)
+{
+    MDB_txn *child;
+    int rc = mdb_txn_begin(b->env, parent, 0, &child);
+    if (rc != MDB_SUCCESS)
+        return dla_err_set(j->err, DLA_EIO, "could not begin transaction: %s",
+                           mdb_strerror(rc));
+    if (j->fn) {
+        dla_txn_t t = {child, b->s, 1};
+        rc = j->fn(&t, j->ctx, j->err);
+    } else {
+        dla_ttl_txn_t t = {child, b->s, 1};
+        rc = j->tfn(&t, j->ctx, j->err);
+    }
+    if (rc != DLA_OK) {
+        mdb_txn_abort(child);
+        return rc;
+    }
+    if ((rc = mdb_txn_commit(child)) != MDB_SUCCESS)
+        return dla_err_set(j->err, rc == MDB_MAP_FULL ? DLA_EFULL : DLA_EIO,
+                           "could not commit: %s", mdb_strerror(rc));
+    return DLA_OK;
+}
+
+static int run_group(dla_batcher_t *b, job_t *jobs)
 {
     MDB_txn *parent;
-    int rc = mdb_txn_begin(dla_store_env(s), NULL, 0, &parent);
+    int rc = mdb_txn_begin(b->env, NULL, 0, &parent);
     if (rc != MDB_SUCCESS) {
         for (job_t *j = jobs; j; j = j->next)
             j->rc = dla_err_set(j->err, DLA_EIO, "could not begin transaction: %s",
@@ -43,17 +74,8 @@ static int run_group(dla_store_t *s, job_t *jobs)
     }
     int any = 0;
     for (job_t *j = jobs; j; j = j->next) {
-        dla_txn_t *child = NULL;
-        j->rc = dla_txn_wrap_nested(s, parent, &child, j->err);
-        if (j->rc != DLA_OK)
-            continue;
-        j->rc = j->fn(child, j->ctx, j->err);
-        if (j->rc == DLA_OK) {
-            j->rc = dla_txn_commit(child, j->err);
-            any |= j->rc == DLA_OK;
-        } else {
-            dla_txn_abort(child);
-        }
+        j->rc = run_job(b, parent, j);
+        any |= j->rc == DLA_OK;
     }
     if (!any) {
         mdb_txn_abort(parent);
@@ -70,8 +92,7 @@ static int run_group(dla_store_t *s, job_t *jobs)
 
 static void *writer_main(void *arg)
 {
-    dla_store_t *s = arg;
-    dla_batcher_t *b = dla_store_batcher(s);
+    dla_batcher_t *b = arg;
     pthread_mutex_lock(&b->mu);
     for (;;) {
         while (!b->head && !b->stop)
@@ -90,7 +111,7 @@ static void *writer_main(void *arg)
             b->tail = NULL;
         last->next = NULL;
         pthread_mutex_unlock(&b->mu);
-        run_group(s, group);
+        run_group(b, group);
         pthread_mutex_lock(&b->mu);
         for (job_t *j = group; j;) {
             job_t *next = j->next; /* j lives on its caller's stack */
@@ -103,11 +124,13 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-dla_batcher_t *dla_batcher_new(void)
+dla_batcher_t *dla_batcher_new(dla_store_t *s, MDB_env *env)
 {
     dla_batcher_t *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
+    b->s = s;
+    b->env = env;
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->work, NULL);
     pthread_cond_init(&b->done, NULL);
@@ -131,19 +154,19 @@ void dla_batcher_free(dla_batcher_t *b)
     free(b);
 }
 
-int dla_store_batch(dla_store_t *s, dla_batch_fn fn, void *ctx, dla_err_t *err)
+static int batch_run(dla_batcher_t *b, dla_batch_fn fn, dla_ttl_batch_fn tfn, void *ctx,
+                     dla_err_t *err)
 {
-    dla_batcher_t *b = dla_store_batcher(s);
     if (!b)
         return dla_err_set(err, DLA_EINVAL, "store has no batcher (read-only?)");
-    job_t job = {NULL, fn, ctx, err, DLA_OK, 0};
+    job_t job = {NULL, fn, tfn, ctx, err, DLA_OK, 0};
     pthread_mutex_lock(&b->mu);
     if (b->stop) {
         pthread_mutex_unlock(&b->mu);
         return dla_err_set(err, DLA_EIO, "store is closing");
     }
     if (!b->started) {
-        if (pthread_create(&b->thread, NULL, writer_main, s) != 0) {
+        if (pthread_create(&b->thread, NULL, writer_main, b) != 0) {
             pthread_mutex_unlock(&b->mu);
             return dla_err_set(err, DLA_EIO, "could not start the store writer");
         }
@@ -159,4 +182,14 @@ int dla_store_batch(dla_store_t *s, dla_batch_fn fn, void *ctx, dla_err_t *err)
         pthread_cond_wait(&b->done, &b->mu);
     pthread_mutex_unlock(&b->mu);
     return job.rc;
+}
+
+int dla_store_batch(dla_store_t *s, dla_batch_fn fn, void *ctx, dla_err_t *err)
+{
+    return batch_run(dla_store_batcher(s), fn, NULL, ctx, err);
+}
+
+int dla_store_batch_ttl(dla_store_t *s, dla_ttl_batch_fn fn, void *ctx, dla_err_t *err)
+{
+    return batch_run(dla_store_ttl_batcher(s), NULL, fn, ctx, err);
 }

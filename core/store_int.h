@@ -6,15 +6,30 @@
 
 #include "dla_store.h"
 
+/* A transaction of the main environment. */
+struct dla_txn_s {
+    MDB_txn *txn;
+    dla_store_t *s;
+    int write;
+};
+
+/* A transaction of the TTL environment: the same shape, a distinct type so that
+ * a main-env transaction cannot be handed to dla_ttl_* (and back). */
+struct dla_ttl_txn_s {
+    MDB_txn *txn;
+    dla_store_t *s;
+    int write;
+};
+
 typedef struct dla_batcher_s dla_batcher_t;
 
-MDB_env *dla_store_env(dla_store_t *s);
 dla_batcher_t *dla_store_batcher(dla_store_t *s);
-/* Wraps a new nested write transaction under `parent` as a dla_txn_t. */
-int dla_txn_wrap_nested(dla_store_t *s, MDB_txn *parent, dla_txn_t **out, dla_err_t *err);
+dla_batcher_t *dla_store_ttl_batcher(dla_store_t *s);
 
-dla_batcher_t *dla_batcher_new(void);
-/* Stops the writer thread (after the queued jobs) and frees. */
+/* Returns a new batcher committing groups in `env` (borrowed, outlives it) for
+ * store `s`, or NULL when out of memory. */
+dla_batcher_t *dla_batcher_new(dla_store_t *s, MDB_env *env);
+/* Stops the writer thread (after the queued jobs) and frees. NULL no-op. */
 void dla_batcher_free(dla_batcher_t *b);
 
 #endif

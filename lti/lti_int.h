@@ -277,11 +277,12 @@ unsigned lti_roles_map13(json_t *roles);
 /* Loads a launch record (new json_t) or NULL. */
 json_t *lti_launch_load(lti_state_t *st, const char *id);
 
-/* All writes of one launch, done in one group-committed transaction by
- * lti_launch_commit: consume the 1.3 login state (when `state`), mark the nonce
- * used (DLA_EREPLAY when it was), store the launch record (when `rec`; its id
- * into launch_id[64]), upsert the identity (when `ident_write`), open the session
- * (when `sess`; its launch field is set to the launch id). Borrowed pointers. */
+/* All writes of one launch, done by lti_launch_commit: upsert the identity (when
+ * `ident_write`; durable, main environment, first), then in one group-committed
+ * transaction of the TTL environment: consume the 1.3 login state (when
+ * `state`), mark the nonce used (DLA_EREPLAY when it was), store the launch record
+ * (when `rec`; its id into launch_id[64]), open the session (when `sess`; its
+ * launch field is set to the launch id). Borrowed pointers. */
 typedef struct lti_launch_write_s {
     lti_state_t *st;
     const char *state;
@@ -297,7 +298,7 @@ typedef struct lti_launch_write_s {
     int64_t sess_ttl;
 } lti_launch_write_t;
 
-/* Runs w through the store's group commit. DLA_EREPLAY (nonce used),
+/* Runs w through the store's group commits (identity, then TTL records). DLA_EREPLAY (nonce used),
  * DLA_ENOTFOUND (state used), or another error with err filled. */
 int lti_launch_commit(lti_state_t *st, lti_launch_write_t *w, dla_err_t *err);
 

@@ -28,7 +28,7 @@
 
 /* ---- launch records ---------------------------------------------------------- */
 
-static int launch_put(lti_state_t *st, dla_txn_t *t, json_t *rec, char *id_out,
+static int launch_put(lti_state_t *st, dla_ttl_txn_t *t, json_t *rec, char *id_out,
                       dla_err_t *err)
 {
     char id[48];
@@ -45,10 +45,10 @@ static int launch_put(lti_state_t *st, dla_txn_t *t, json_t *rec, char *id_out,
     return rc;
 }
 
-/* Every write of one launch, run inside one (group-committed) transaction:
- * consume the 1.3 login state, mark the nonce used, store the launch record,
- * upsert the identity, open the session. */
-static int launch_write(dla_txn_t *t, void *ctx, dla_err_t *err)
+/* The ephemeral writes of one launch, run inside one transaction of the TTL
+ * environment (group-committed, no fsync): consume the 1.3 login state, mark the
+ * nonce used, store the launch record, open the session. */
+static int launch_write(dla_ttl_txn_t *t, void *ctx, dla_err_t *err)
 {
     lti_launch_write_t *w = ctx;
     int rc;
@@ -62,8 +62,6 @@ static int launch_write(dla_txn_t *t, void *ctx, dla_err_t *err)
         return rc;
     if (w->rec && (rc = launch_put(w->st, t, w->rec, w->launch_id, err)) != DLA_OK)
         return rc;
-    if (w->ident && w->ident_write && (rc = dla_identity_upsert_txn(t, w->ident, err)) != DLA_OK)
-        return rc;
     if (w->sess) {
         snprintf(w->sess->launch, sizeof w->sess->launch, "%s", w->launch_id);
         rc = dla_session_open_txn(t, w->sess, w->sess_ttl, err);
@@ -71,22 +69,59 @@ static int launch_write(dla_txn_t *t, void *ctx, dla_err_t *err)
     return rc;
 }
 
+static int ident_write(dla_txn_t *t, void *ctx, dla_err_t *err)
+{
+    return dla_identity_upsert_txn(t, ctx, err);
+}
+
+/* Whether w's state is still there and its nonce unused (read only), so that a
+ * replayed launch is refused before it can rewrite the identity. The TTL write
+ * checks both again, atomically. */
+static int launch_precheck(lti_state_t *st, const lti_launch_write_t *w, dla_err_t *err)
+{
+    dla_ttl_txn_t *t;
+    dla_val_t v;
+    int64_t now = dla_now();
+    int rc = dla_ttl_txn_begin(st->app->store, 0, &t, err);
+    if (rc != DLA_OK)
+        return rc;
+    if (w->state && dla_ttl_get(t, NS_STATE13, w->state, strlen(w->state), now, &v) != DLA_OK)
+        rc = dla_err_set(err, DLA_ENOTFOUND, "state already used");
+    else if (dla_ttl_get(t, w->nonce_ns, w->nonce_key, w->nonce_klen, now, &v) == DLA_OK)
+        rc = dla_err_set(err, DLA_EREPLAY, "nonce already used");
+    dla_ttl_txn_abort(t);
+    return rc;
+}
+
+/* Order of a launch's writes: the identity (durable, main environment, only when
+ * it changed) first, then the ephemeral records (TTL environment) in one batched
+ * write. This order is safe: a crash or a refused TTL write between the two leaves
+ * an identity that the platform asserted in a verified launch and no session, so
+ * the user only launches again (the upsert is idempotent); the reverse order could
+ * leave a session whose identity was never stored. A replay is refused before the
+ * identity write (launch_precheck) and, atomically, by the TTL write. */
 int lti_launch_commit(lti_state_t *st, lti_launch_write_t *w, dla_err_t *err)
 {
+    int rc;
     w->st = st;
-    return dla_store_batch(st->app->store, launch_write, w, err);
+    if (w->ident && w->ident_write) {
+        if ((rc = launch_precheck(st, w, err)) != DLA_OK ||
+            (rc = dla_store_batch(st->app->store, ident_write, w->ident, err)) != DLA_OK)
+            return rc;
+    }
+    return dla_store_batch_ttl(st->app->store, launch_write, w, err);
 }
 
 json_t *lti_launch_load(lti_state_t *st, const char *id)
 {
-    dla_txn_t *t = NULL;
+    dla_ttl_txn_t *t = NULL;
     dla_val_t v;
     json_t *r = NULL;
-    if (!id || !*id || dla_txn_begin(st->app->store, 0, &t, NULL) != DLA_OK)
+    if (!id || !*id || dla_ttl_txn_begin(st->app->store, 0, &t, NULL) != DLA_OK)
         return NULL;
     if (dla_ttl_get(t, NS_LAUNCH, id, strlen(id), dla_now(), &v) == DLA_OK)
         r = json_loadb(v.data, v.len, 0, NULL);
-    dla_txn_abort(t);
+    dla_ttl_txn_abort(t);
     return r;
 }
 
@@ -115,8 +150,8 @@ void lti_finish_launch(lti_state_t *st, dla_req_t *req, dla_identity_t *ident,
     sess.roles = ident->roles;
     snprintf(sess.locale, sizeof sess.locale, "%s", lang);
     snprintf(sess.context, sizeof sess.context, "%s", context ? context : "");
-    /* nonce, launch record, identity and session: one write, group-committed
-     * with concurrent launches (one fsync for the group) */
+    /* identity (when changed) durably, then nonce, launch record and session in
+     * one TTL write group-committed with concurrent launches (lti_launch_commit) */
     w->ident = ident;
     w->ident_write = !same;
     w->sess = &sess;
@@ -192,6 +227,13 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     if (tsv < now - st->oauth_window || tsv > now + st->oauth_window) {
         lti_fail(req, 401, lang, "lti.err.expired_launch", ret,
                  "oauth_timestamp outside window");
+        goto cleanup;
+    }
+    /* the nonces of launches signed before the TTL records were last wiped (OS
+     * crash, new boot) may be lost: such a launch could be a replay */
+    if (tsv < (long long)dla_store_volatile_since(st->app->store)) {
+        lti_fail(req, 401, lang, "lti.err.expired_launch", ret,
+                 "oauth_timestamp precedes the reset of the nonce store (possible replay)");
         goto cleanup;
     }
     if (lti_oauth_verify(a, "POST", st->launch_url, p, cons.secret, &err) != DLA_OK) {
@@ -463,17 +505,17 @@ static int launch_may_fetch(lti_state_t *st, const lti_params_t *p)
 {
     const char *tok = lti_params_get(p, "id_token"), *state = lti_params_get(p, "state");
     json_t *h = NULL, *srec = NULL;
-    dla_txn_t *t = NULL;
+    dla_ttl_txn_t *t = NULL;
     dla_val_t v;
     lti_platform_t plat;
     int fetch = 0;
     if (!tok || !state || strlen(state) > 128 ||
         lti_jwt_decode(tok, strlen(tok), &h, NULL, NULL) != DLA_OK)
         return 0;
-    if (dla_txn_begin(st->app->store, 0, &t, NULL) == DLA_OK) {
+    if (dla_ttl_txn_begin(st->app->store, 0, &t, NULL) == DLA_OK) {
         if (dla_ttl_get(t, NS_STATE13, state, strlen(state), dla_now(), &v) == DLA_OK)
             srec = json_loadb(v.data, v.len, 0, NULL);
-        dla_txn_abort(t);
+        dla_ttl_txn_abort(t);
     }
     if (srec && lti_platform_get(
                     st->app->store, json_string_value(json_object_get(srec, "iss")),
@@ -502,7 +544,7 @@ void lti_h_login(dla_req_t *req, void *ud)
     dla_err_t err = {0};
     lti_params_t p;
     lti_platform_t plat;
-    dla_txn_t *t = NULL;
+    dla_ttl_txn_t *t = NULL;
     size_t blen = 0;
     const char *body = dla_req_body(req, &blen);
     memset(&plat, 0, sizeof plat);
@@ -555,12 +597,12 @@ void lti_h_login(dla_req_t *req, void *ud)
                             plat.client_id, "nonce", nonce, "tlu", tlu);
     char *rs = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     json_decref(rec);
-    rc = rs ? dla_txn_begin(st->app->store, 1, &t, &err) : DLA_ENOMEM;
+    rc = rs ? dla_ttl_txn_begin(st->app->store, 1, &t, &err) : DLA_ENOMEM;
     if (rc == DLA_OK)
         rc = dla_ttl_put(t, NS_STATE13, state, strlen(state), rs, strlen(rs),
                          dla_now() + 600, 0, &err);
     if (rc == DLA_OK) {
-        rc = dla_txn_commit(t, &err);
+        rc = dla_ttl_txn_commit(t, &err);
         t = NULL;
     }
     free(rs);
@@ -613,7 +655,7 @@ void lti_h_login(dla_req_t *req, void *ud)
     }
     dla_resp_redirect(req, 302, loc);
 cleanup:
-    dla_txn_abort(t);
+    dla_ttl_txn_abort(t);
     lti_platform_clear(&plat);
 }
 
@@ -622,7 +664,7 @@ cleanup:
 int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state,
                         json_t **payload_out, lti_platform_t *plat, dla_err_t *err)
 {
-    dla_txn_t *t = NULL;
+    dla_ttl_txn_t *t = NULL;
     json_t *srec = NULL, *hdr = NULL, *payload = NULL;
     cjose_jwk_t *key = NULL;
     dla_val_t v;
@@ -634,11 +676,11 @@ int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state
     if (!state || !*state || strlen(state) > 128)
         return dla_err_set(err, DLA_ENOTFOUND, "state missing");
     /* read only: the state is consumed by lti_consume_launch once all checks pass */
-    if ((rc = dla_txn_begin(st->app->store, 0, &t, err)) != DLA_OK)
+    if ((rc = dla_ttl_txn_begin(st->app->store, 0, &t, err)) != DLA_OK)
         return rc;
     if (dla_ttl_get(t, NS_STATE13, state, strlen(state), now, &v) == DLA_OK)
         srec = json_loadb(v.data, v.len, 0, NULL);
-    dla_txn_abort(t);
+    dla_ttl_txn_abort(t);
     t = NULL;
     if (!srec) {
         rc = dla_err_set(err, DLA_ENOTFOUND, "unknown or expired state");
@@ -671,6 +713,14 @@ int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state
     lti_claims_req_t cr = {plat->issuer, plat->client_id, now, st->leeway};
     if ((rc = lti_jwt_check_claims(payload, &cr, err)) != DLA_OK)
         goto cleanup;
+    /* the login state lives with the nonces, so a wipe of the TTL records already
+     * voids earlier logins; refuse tokens issued before it all the same */
+    if (json_integer_value(json_object_get(payload, "iat")) <
+        dla_store_volatile_since(st->app->store)) {
+        rc = dla_err_set(err, DLA_EEXPIRED,
+                         "id_token issued before the reset of the nonce store");
+        goto cleanup;
+    }
     const char *nonce = json_string_value(json_object_get(payload, "nonce"));
     const char *want = json_string_value(json_object_get(srec, "nonce"));
     if (!nonce || !want || !dla_ct_streq(nonce, want)) {
@@ -680,7 +730,7 @@ int lti_verify_id_token(lti_state_t *st, const char *id_token, const char *state
     *payload_out = payload;
     payload = NULL;
 cleanup:
-    dla_txn_abort(t);
+    dla_ttl_txn_abort(t);
     if (key)
         cjose_jwk_release(key);
     json_decref(srec);

@@ -35,21 +35,21 @@ void lti_select_page(lti_state_t *st, dla_req_t *req, json_t *ctx, const char *l
 {
     dla_arena_t *a = dla_req_arena(req);
     dla_err_t err = {0};
-    dla_txn_t *t = NULL;
+    dla_ttl_txn_t *t = NULL;
     char id[48];
     json_object_set_new(ctx, "lang", json_string(lang));
     char *s = json_dumps(ctx, JSON_COMPACT);
     int rc = (s && lti_random_token(id, sizeof id, 18) == DLA_OK)
-                 ? dla_txn_begin(st->app->store, 1, &t, &err)
+                 ? dla_ttl_txn_begin(st->app->store, 1, &t, &err)
                  : DLA_ENOMEM;
     if (rc == DLA_OK)
         rc = dla_ttl_put(t, NS_SEL, id, strlen(id), s, strlen(s), dla_now() + 1800, 0,
                          &err);
     if (rc == DLA_OK) {
-        rc = dla_txn_commit(t, &err);
+        rc = dla_ttl_txn_commit(t, &err);
         t = NULL;
     }
-    dla_txn_abort(t);
+    dla_ttl_txn_abort(t);
     free(s);
     if (rc != DLA_OK) {
         lti_fail(req, 500, lang, "lti.err.internal", NULL, err.msg);
@@ -132,16 +132,16 @@ static json_t *ci_item(lti_state_t *st, const item_t *it, const char *lang)
 /* Loads and deletes the selection context (single use). New json or NULL. */
 static json_t *take_sel(lti_state_t *st, const char *id)
 {
-    dla_txn_t *t = NULL;
+    dla_ttl_txn_t *t = NULL;
     dla_val_t v;
     json_t *ctx = NULL;
-    if (!id || strlen(id) > 64 || dla_txn_begin(st->app->store, 1, &t, NULL) != DLA_OK)
+    if (!id || strlen(id) > 64 || dla_ttl_txn_begin(st->app->store, 1, &t, NULL) != DLA_OK)
         return NULL;
     if (dla_ttl_get(t, NS_SEL, id, strlen(id), dla_now(), &v) == DLA_OK) {
         ctx = json_loadb(v.data, v.len, 0, NULL);
         dla_ttl_del(t, NS_SEL, id, strlen(id));
     }
-    if (dla_txn_commit(t, NULL) != DLA_OK) {
+    if (dla_ttl_txn_commit(t, NULL) != DLA_OK) {
         json_decref(ctx);
         return NULL;
     }

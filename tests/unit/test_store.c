@@ -314,17 +314,17 @@ static void test_dupsort_and_cursor(void **state)
 static void test_ttl(void **state)
 {
     fx_t *f = *state;
-    dla_txn_t *t;
+    dla_ttl_txn_t *t;
     dla_err_t err;
     dla_val_t v;
-    assert_int_equal(dla_txn_begin(f->s, 1, &t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_begin(f->s, 1, &t, &err), DLA_OK);
     assert_int_equal(dla_ttl_put(t, "nonce", "n1", 2, "a", 1, 1000, 0, &err), DLA_OK);
     assert_int_equal(dla_ttl_put(t, "nonce", "n2", 2, "b", 1, 2000, 0, &err), DLA_OK);
     assert_int_equal(dla_ttl_put(t, "other", "n1", 2, "c", 1, 3000, 0, &err), DLA_OK);
     assert_int_equal(dla_ttl_put(t, "nonce", "", 0, "x", 1, 3000, 0, &err), DLA_EINVAL);
-    assert_int_equal(dla_txn_commit(t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_commit(t, &err), DLA_OK);
 
-    assert_int_equal(dla_txn_begin(f->s, 0, &t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_begin(f->s, 0, &t, &err), DLA_OK);
     assert_int_equal(dla_ttl_get(t, "nonce", "n1", 2, 999, &v), DLA_OK);
     assert_memory_equal(v.data, "a", 1);
     assert_int_equal(dla_ttl_get(t, "nonce", "n1", 2, 1000, &v),
@@ -332,28 +332,28 @@ static void test_ttl(void **state)
     assert_int_equal(dla_ttl_get(t, "other", "n1", 2, 1000, &v), DLA_OK); /* namespaced */
     assert_memory_equal(v.data, "c", 1);
     assert_int_equal(dla_ttl_get(t, "nonce", "zz", 2, 0, &v), DLA_ENOTFOUND);
-    dla_txn_abort(t);
+    dla_ttl_txn_abort(t);
 
     /* sweep removes only expired records */
     assert_int_equal(dla_ttl_sweep(f->s, 1500, 100, &err), 1);
     assert_int_equal(dla_ttl_sweep(f->s, 1500, 100, &err), 0);
-    assert_int_equal(dla_txn_begin(f->s, 0, &t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_begin(f->s, 0, &t, &err), DLA_OK);
     assert_int_equal(dla_ttl_get(t, "nonce", "n1", 2, 0, &v), DLA_ENOTFOUND); /* gone */
     assert_int_equal(dla_ttl_get(t, "nonce", "n2", 2, 1500, &v), DLA_OK);
-    dla_txn_abort(t);
+    dla_ttl_txn_abort(t);
 
     /* overwrite moves the expiry: the old index entry must not sweep the new record */
-    assert_int_equal(dla_txn_begin(f->s, 1, &t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_begin(f->s, 1, &t, &err), DLA_OK);
     assert_int_equal(dla_ttl_put(t, "nonce", "n2", 2, "B", 1, 9000, 0, &err), DLA_OK);
-    assert_int_equal(dla_txn_commit(t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_commit(t, &err), DLA_OK);
     assert_int_equal(dla_ttl_sweep(f->s, 5000, 100, &err), 1); /* "other"/n1 only */
-    assert_int_equal(dla_txn_begin(f->s, 0, &t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_begin(f->s, 0, &t, &err), DLA_OK);
     assert_int_equal(dla_ttl_get(t, "nonce", "n2", 2, 5000, &v), DLA_OK);
     assert_memory_equal(v.data, "B", 1);
-    dla_txn_abort(t);
+    dla_ttl_txn_abort(t);
 
     /* sweep honours max, delete works */
-    assert_int_equal(dla_txn_begin(f->s, 1, &t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_begin(f->s, 1, &t, &err), DLA_OK);
     for (int i = 0; i < 10; i++) {
         char k[8];
         snprintf(k, sizeof k, "s%d", i);
@@ -362,7 +362,7 @@ static void test_ttl(void **state)
     }
     assert_int_equal(dla_ttl_del(t, "nonce", "n2", 2), DLA_OK);
     assert_int_equal(dla_ttl_del(t, "nonce", "n2", 2), DLA_ENOTFOUND);
-    assert_int_equal(dla_txn_commit(t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_commit(t, &err), DLA_OK);
     assert_int_equal(dla_ttl_sweep(f->s, 10000, 4, &err), 4);
     assert_int_equal(dla_ttl_sweep(f->s, 10000, 100, &err), 6);
 }
@@ -370,10 +370,10 @@ static void test_ttl(void **state)
 static void test_ttl_nooverwrite(void **state)
 {
     fx_t *f = *state;
-    dla_txn_t *t;
+    dla_ttl_txn_t *t;
     dla_err_t err;
     int64_t far = (int64_t)time(NULL) + 3600;
-    assert_int_equal(dla_txn_begin(f->s, 1, &t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_begin(f->s, 1, &t, &err), DLA_OK);
     assert_int_equal(
         dla_ttl_put(t, "nonce", "x", 1, "1", 1, far, DLA_PUT_NOOVERWRITE, &err), DLA_OK);
     assert_int_equal(
@@ -383,22 +383,24 @@ static void test_ttl_nooverwrite(void **state)
     assert_int_equal(dla_ttl_put(t, "nonce", "y", 1, "1", 1, 1, 0, &err), DLA_OK);
     assert_int_equal(
         dla_ttl_put(t, "nonce", "y", 1, "2", 1, far, DLA_PUT_NOOVERWRITE, &err), DLA_OK);
-    assert_int_equal(dla_txn_commit(t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_commit(t, &err), DLA_OK);
 }
 
 static void test_read_only_open(void **state)
 {
     fx_t *f = *state;
     dla_txn_t *t;
+    dla_ttl_txn_t *tt;
     dla_err_t err;
     dla_db_t db;
     dla_val_t v;
     int64_t far = (int64_t)time(NULL) + 3600;
     assert_int_equal(dla_store_db(f->s, "ro", DLA_DB_CREATE, &db, &err), DLA_OK);
     put(f->s, db, "k", "v");
-    assert_int_equal(dla_txn_begin(f->s, 1, &t, &err), DLA_OK);
-    assert_int_equal(dla_ttl_put(t, "ns", "k", 1, "tv", 2, far, 0, &err), DLA_OK);
-    assert_int_equal(dla_txn_commit(t, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_begin(f->s, 1, &tt, &err), DLA_OK);
+    assert_int_equal(dla_ttl_put(tt, "ns", "k", 1, "tv", 2, far, 0, &err), DLA_OK);
+    assert_int_equal(dla_ttl_txn_commit(tt, &err), DLA_OK);
+    int64_t since = dla_store_volatile_since(f->s);
     dla_store_close(f->s);
     f->s = NULL;
     dla_store_opts_t o = {.read_only = 1};
@@ -407,11 +409,13 @@ static void test_read_only_open(void **state)
     assert_string_equal(get(f->s, db, "k"), "v");
     assert_int_equal(dla_txn_begin(f->s, 1, &t, &err) == DLA_OK ? 0 : 1,
                      1); /* no writes */
-    assert_int_equal(dla_txn_begin(f->s, 0, &t, &err), DLA_OK);
-    int ttl_rc = dla_ttl_get(t, "ns", "k", 1, 0, &v);
-    dla_txn_abort(t);
+    assert_int_equal(dla_ttl_txn_begin(f->s, 1, &tt, &err) == DLA_OK ? 0 : 1, 1);
+    assert_int_equal(dla_ttl_txn_begin(f->s, 0, &tt, &err), DLA_OK);
+    int ttl_rc = dla_ttl_get(tt, "ns", "k", 1, 0, &v);
+    dla_ttl_txn_abort(tt);
     assert_int_equal(ttl_rc, DLA_OK);
-    assert_true(dla_store_schema_version(f->s) >= 1);
+    assert_int_equal(dla_store_volatile_since(f->s), since);
+    assert_true(dla_store_schema_version(f->s) >= 2);
 }
 
 typedef struct th_arg_s {
