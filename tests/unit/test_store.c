@@ -2,11 +2,13 @@
  *
  * Also a helper for tests/integration/core_crash.sh:
  *   test_store --writer DIR    writes numbered records in durable transactions
- *                              forever (until killed), printing each committed
- *                              sequence number on stdout
+ *                              forever (until killed), each also as a TTL record
+ *                              (the no-sync TTL environment), printing each
+ *                              sequence number once both are committed
  *   test_store --verify DIR    checks that every committed record is intact and
- *                              that nothing of an uncommitted one is visible;
- *                              prints "ok N" and exits 0, or the problem and 1
+ *                              that nothing of an uncommitted one is visible, in
+ *                              both environments; prints "ok N" (N records in
+ *                              both) and exits 0, or the problem and 1
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -519,6 +521,15 @@ static int crash_writer(const char *dir)
             fprintf(stderr, "writer: %s\n", err.msg);
             return 1;
         }
+        /* the same record in the TTL environment (never fsynced: a kill -9 must
+         * lose nothing there either) */
+        dla_ttl_txn_t *tt;
+        if (dla_ttl_txn_begin(s, 1, &tt, &err) != DLA_OK ||
+            dla_ttl_put(tt, "crash", key, strlen(key), val, n, INT64_MAX, 0, &err) != DLA_OK ||
+            dla_ttl_txn_commit(tt, &err) != DLA_OK) {
+            fprintf(stderr, "writer: ttl: %s\n", err.msg);
+            return 1;
+        }
         printf("%u\n", next);
         fflush(stdout);
     }
@@ -588,9 +599,35 @@ static int crash_verify(const char *dir)
         printf("verify: marker says %u, %u records present\n", last, count);
         rc = 1;
     }
+    /* TTL records: 0..m-1 intact, m = count or count - 1 (killed between the two
+     * commits), none beyond */
+    unsigned m = 0;
+    dla_ttl_txn_t *tt;
+    if (rc == 0 && dla_ttl_txn_begin(s, 0, &tt, &err) != DLA_OK) {
+        printf("verify: ttl: %s\n", err.msg);
+        rc = 1;
+    } else if (rc == 0) {
+        for (;; m++) {
+            char key[32];
+            snprintf(key, sizeof key, "rec:%08u", m);
+            if (dla_ttl_get(tt, "crash", key, strlen(key), 0, &v) != DLA_OK)
+                break;
+            size_t n = rec_value(m, val, sizeof val);
+            if (v.len != n || memcmp(v.data, val, n) != 0) {
+                printf("verify: ttl record %u corrupt\n", m);
+                rc = 1;
+                break;
+            }
+        }
+        dla_ttl_txn_abort(tt);
+        if (rc == 0 && (m > count || m + 1 < count)) {
+            printf("verify: %u ttl records for %u records\n", m, count);
+            rc = 1;
+        }
+    }
     dla_store_close(s);
     if (rc == 0)
-        printf("ok %u\n", count);
+        printf("ok %u\n", m);
     return rc;
 }
 
