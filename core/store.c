@@ -19,6 +19,7 @@
 
 #define SCHEMA_VERSION 2
 #define BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
+#define TTL_OTHER_BOOT (-1) /* not an LMDB code: the TTL env was written before a reboot */
 
 struct dla_store_s {
     MDB_env *env;
@@ -286,7 +287,7 @@ static int ttl_env_create(dla_store_t *s, const char *tdir, const dla_store_opts
 }
 
 /* Opens the databases and checks the record: MDB_SUCCESS when the environment is
- * intact and of this boot (or the boot is unknown), MDB_INVALID when it is of
+ * intact and of this boot (or the boot is unknown), TTL_OTHER_BOOT when it is of
  * another boot, or LMDB's error. `init` writes a fresh record instead. */
 static int ttl_env_verify(dla_store_t *s, const char *boot, int init)
 {
@@ -319,7 +320,7 @@ static int ttl_env_verify(dla_store_t *s, const char *boot, int init)
     if ((rc = mdb_get(txn, s->tmeta, &kb, &v)) != MDB_SUCCESS)
         goto fail;
     if (*boot && (v.mv_size != strlen(boot) || memcmp(v.mv_data, boot, v.mv_size) != 0))
-        rc = MDB_INVALID;
+        rc = TTL_OTHER_BOOT;
     mdb_txn_commit(txn); /* keeps the dbi handles */
     return rc;
 fail:
@@ -377,7 +378,7 @@ static int open_ttl_env(dla_store_t *s, const char *dir, const dla_store_opts_t 
     m = ttl_env_create(s, tdir, opts);
     if (m == MDB_SUCCESS && (m = ttl_env_verify(s, boot, 0)) == MDB_SUCCESS)
         goto cleanup;
-    if (m == MDB_INVALID)
+    if (m == TTL_OTHER_BOOT)
         dla_log(DLA_LOG_WARN, "store: new boot since the TTL records were written: "
                               "recreating %s (sessions and launches start afresh)", tdir);
     else

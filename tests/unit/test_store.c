@@ -505,6 +505,23 @@ static int crash_writer(const char *dir)
         }
         dla_txn_abort(t);
     }
+    /* killed between the two commits last time: the TTL copy of the last record
+     * is missing, write it first */
+    dla_ttl_txn_t *tt;
+    if (next > 0 && dla_ttl_txn_begin(s, 1, &tt, &err) == DLA_OK) {
+        char key[32];
+        snprintf(key, sizeof key, "rec:%08u", next - 1);
+        size_t n = rec_value(next - 1, val, sizeof val);
+        if (dla_ttl_get(tt, "crash", key, strlen(key), 0, &v) != DLA_OK &&
+            dla_ttl_put(tt, "crash", key, strlen(key), val, n, INT64_MAX, 0, &err) != DLA_OK) {
+            fprintf(stderr, "writer: ttl: %s\n", err.msg);
+            return 1;
+        }
+        if (dla_ttl_txn_commit(tt, &err) != DLA_OK) {
+            fprintf(stderr, "writer: ttl: %s\n", err.msg);
+            return 1;
+        }
+    }
     for (;; next++) {
         char key[32];
         if (dla_txn_begin(s, 1, &t, &err) != DLA_OK)
@@ -523,7 +540,6 @@ static int crash_writer(const char *dir)
         }
         /* the same record in the TTL environment (never fsynced: a kill -9 must
          * lose nothing there either) */
-        dla_ttl_txn_t *tt;
         if (dla_ttl_txn_begin(s, 1, &tt, &err) != DLA_OK ||
             dla_ttl_put(tt, "crash", key, strlen(key), val, n, INT64_MAX, 0, &err) != DLA_OK ||
             dla_ttl_txn_commit(tt, &err) != DLA_OK) {
