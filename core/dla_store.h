@@ -96,11 +96,12 @@ int dla_kv_del(dla_txn_t *t, dla_db_t db, const void *key, size_t klen, const vo
 
 /* Group commit. `fn` writes inside `t` (a transaction of its own, nested in a
  * group's) and returns DLA_OK to keep its writes or an error to roll them back;
- * it must not begin other write transactions. dla_store_batch queues fn, waits
- * until the group it joined has committed (one fsync for all its members) and
- * returns fn's status (or the commit's error). `ctx` is borrowed until return.
- * Thread-safe; blocks the caller. Use it for small writes from many concurrent
- * requests (LTI launches); fn runs on the store's writer thread. */
+ * it must not begin other write transactions nor call dla_store_batch*.
+ * dla_store_batch queues fn, waits until the group it joined has committed (one
+ * fsync for all its members) and returns fn's status (or the commit's error).
+ * `ctx` is borrowed until return. Thread-safe; blocks the caller. Use it for
+ * small writes from many concurrent requests (LTI launches). fn runs on the
+ * thread of one of the group's callers (the one that commits the group). */
 typedef int (*dla_batch_fn)(dla_txn_t *t, void *ctx, dla_err_t *err);
 int dla_store_batch(dla_store_t *s, dla_batch_fn fn, void *ctx, dla_err_t *err);
 /* The same group commit on the TTL environment (its own writer thread; commits

@@ -1,11 +1,15 @@
 /* store_batch.c - group commit for small write transactions (dla_store_batch,
  * dla_store_batch_ttl).
  *
- * Callers hand a write function to one writer thread and wait. The writer runs
- * every queued function in its own nested transaction (so a failing function
- * rolls back only itself), commits the group once, then wakes the callers. One
- * fsync thus covers as many concurrent writers as arrived meanwhile. Each
- * environment (main, TTL) has its own batcher and writer thread.
+ * Callers queue a write function and wait. Whichever caller finds no commit in
+ * progress becomes the leader: it takes the queued functions (its own among
+ * them, or the oldest ones), runs each in its own nested transaction (so a
+ * failing function rolls back only itself), commits the group once, wakes their
+ * callers and returns or, if its own function is still queued, leads again. Those
+ * that arrive meanwhile queue up for the next group, so one commit (one fsync in
+ * the main environment) covers as many writers as arrived during the last one,
+ * and a lone writer commits on its own thread without a hand-off. Each
+ * environment (main, TTL) has its own batcher.
  */
 #include <lmdb.h>
 #include <pthread.h>
@@ -30,10 +34,9 @@ struct dla_batcher_s {
     dla_store_t *s;
     MDB_env *env;
     pthread_mutex_t mu;
-    pthread_cond_t work, done;
-    pthread_t thread;
+    pthread_cond_t done; /* a group finished */
     job_t *head, *tail;
-    int stop, started;
+    int leading; /* a caller is running a group */
 };
 
 /* Runs one job in a nested transaction of `parent`; DLA_OK when its writes are
@@ -90,40 +93,6 @@ static int run_group(dla_batcher_t *b, job_t *jobs)
     return rc;
 }
 
-static void *writer_main(void *arg)
-{
-    dla_batcher_t *b = arg;
-    pthread_mutex_lock(&b->mu);
-    for (;;) {
-        while (!b->head && !b->stop)
-            pthread_cond_wait(&b->work, &b->mu);
-        if (!b->head && b->stop)
-            break;
-        /* take up to BATCH_MAX jobs */
-        job_t *group = b->head, *last = b->head;
-        int n = 1;
-        while (last->next && n < BATCH_MAX) {
-            last = last->next;
-            n++;
-        }
-        b->head = last->next;
-        if (!b->head)
-            b->tail = NULL;
-        last->next = NULL;
-        pthread_mutex_unlock(&b->mu);
-        run_group(b, group);
-        pthread_mutex_lock(&b->mu);
-        for (job_t *j = group; j;) {
-            job_t *next = j->next; /* j lives on its caller's stack */
-            j->done = 1;
-            j = next;
-        }
-        pthread_cond_broadcast(&b->done);
-    }
-    pthread_mutex_unlock(&b->mu);
-    return NULL;
-}
-
 dla_batcher_t *dla_batcher_new(dla_store_t *s, MDB_env *env)
 {
     dla_batcher_t *b = calloc(1, sizeof *b);
@@ -132,7 +101,6 @@ dla_batcher_t *dla_batcher_new(dla_store_t *s, MDB_env *env)
     b->s = s;
     b->env = env;
     pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->work, NULL);
     pthread_cond_init(&b->done, NULL);
     return b;
 }
@@ -141,17 +109,25 @@ void dla_batcher_free(dla_batcher_t *b)
 {
     if (!b)
         return;
-    pthread_mutex_lock(&b->mu);
-    b->stop = 1;
-    pthread_cond_broadcast(&b->work);
-    int started = b->started;
-    pthread_mutex_unlock(&b->mu);
-    if (started)
-        pthread_join(b->thread, NULL);
-    pthread_cond_destroy(&b->work);
     pthread_cond_destroy(&b->done);
     pthread_mutex_destroy(&b->mu);
     free(b);
+}
+
+/* Takes up to BATCH_MAX jobs off the queue (b->mu held). */
+static job_t *take_group(dla_batcher_t *b)
+{
+    job_t *group = b->head, *last = b->head;
+    int n = 1;
+    while (last->next && n < BATCH_MAX) {
+        last = last->next;
+        n++;
+    }
+    b->head = last->next;
+    if (!b->head)
+        b->tail = NULL;
+    last->next = NULL;
+    return group;
 }
 
 static int batch_run(dla_batcher_t *b, dla_batch_fn fn, dla_ttl_batch_fn tfn, void *ctx,
@@ -161,25 +137,29 @@ static int batch_run(dla_batcher_t *b, dla_batch_fn fn, dla_ttl_batch_fn tfn, vo
         return dla_err_set(err, DLA_EINVAL, "store has no batcher (read-only?)");
     job_t job = {NULL, fn, tfn, ctx, err, DLA_OK, 0};
     pthread_mutex_lock(&b->mu);
-    if (b->stop) {
-        pthread_mutex_unlock(&b->mu);
-        return dla_err_set(err, DLA_EIO, "store is closing");
-    }
-    if (!b->started) {
-        if (pthread_create(&b->thread, NULL, writer_main, b) != 0) {
-            pthread_mutex_unlock(&b->mu);
-            return dla_err_set(err, DLA_EIO, "could not start the store writer");
-        }
-        b->started = 1;
-    }
     if (b->tail)
         b->tail->next = &job;
     else
         b->head = &job;
     b->tail = &job;
-    pthread_cond_signal(&b->work);
-    while (!job.done)
-        pthread_cond_wait(&b->done, &b->mu);
+    while (!job.done) {
+        if (b->leading) {
+            pthread_cond_wait(&b->done, &b->mu);
+            continue;
+        }
+        b->leading = 1;
+        job_t *group = take_group(b);
+        pthread_mutex_unlock(&b->mu);
+        run_group(b, group);
+        pthread_mutex_lock(&b->mu);
+        for (job_t *j = group; j;) {
+            job_t *next = j->next; /* j lives on its caller's stack */
+            j->done = 1;
+            j = next;
+        }
+        b->leading = 0;
+        pthread_cond_broadcast(&b->done); /* callers of the group, and the next leader */
+    }
     pthread_mutex_unlock(&b->mu);
     return job.rc;
 }

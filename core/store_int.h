@@ -29,7 +29,7 @@ dla_batcher_t *dla_store_ttl_batcher(dla_store_t *s);
 /* Returns a new batcher committing groups in `env` (borrowed, outlives it) for
  * store `s`, or NULL when out of memory. */
 dla_batcher_t *dla_batcher_new(dla_store_t *s, MDB_env *env);
-/* Stops the writer thread (after the queued jobs) and frees. NULL no-op. */
+/* Frees; no caller may be inside dla_store_batch*. NULL no-op. */
 void dla_batcher_free(dla_batcher_t *b);
 
 #endif
