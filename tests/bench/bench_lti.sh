@@ -15,7 +15,9 @@
 # reported and fails the run rather than replaying launches).
 # Tunables: DLA_BENCH_CONNS (4: client and server share the 2 cores, four launches in
 # flight already keep both busy), DLA_BENCH_SECONDS11 (4), DLA_BENCH_SECONDS13 (2),
-# DLA_BENCH_POOL11 (50000), DLA_BENCH_POOL13 (20000).
+# DLA_BENCH_POOL11 (50000), DLA_BENCH_POOL13 (20000), DLA_BENCH_USERS (2000) and
+# DLA_BENCH_WARM (1; 0 = no warm-up: with DLA_BENCH_USERS >= the pool size every
+# launch is a first launch, which also writes the identity with an fsync).
 source "$(dirname "$0")/../integration/lib.sh"
 DLA_TEST_NAME=bench_lti
 command -v wrk >/dev/null || dla_fail "wrk is not installed (apt-get install wrk)"
@@ -84,8 +86,9 @@ run()
     printf '"launches":%d,"latency_p50_ms":%s,"latency_p99_ms":%s,"p99_max_ms":%d,' \
         "$launches" "$p50" "$p99" "$p99_max"
     printf '"runs_rate_p99":["%s"],"pool_exhausted":%d,' "$(IFS=,; echo "${runs[*]}" | sed 's/,/","/g')" "$exhausted"
-    printf '"client":"wrk -t2 -c%d -d%ds (pre-signed pool, returning users)","store_sync":%s,"cores":%d}\n' \
-        "$conns" "$secs" "$sync" "$(nproc)"
+    printf '"client":"wrk -t2 -c%d -d%ds (pre-signed pool)","users":%d,"users_warmed_up":%s,' \
+        "$conns" "$secs" "${DLA_BENCH_USERS:-2000}" "$([ "${DLA_BENCH_WARM:-1}" = 0 ] && echo false || echo true)"
+    printf '"store_sync":%s,"cores":%d}\n' "$sync" "$(nproc)"
     [ "$pass" = true ]
 }
 

@@ -23,7 +23,10 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import oauth from 'oauth-sign';
 
 const CLAIM = 'https://purl.imsglobal.org/spec/lti/claim/';
-const USERS = 2000;
+const USERS = Number(process.env.DLA_BENCH_USERS || 2000);
+// DLA_BENCH_WARM=0 skips the warm-up: with DLA_BENCH_USERS at least the pool size,
+// every launch is then a first launch (durable identity write).
+const WARM = process.env.DLA_BENCH_WARM !== '0';
 const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 function signToken(privPem, kid, claims) {
@@ -62,7 +65,7 @@ if (!isMainThread) {
   if (mode === '11') {
     const lines = [];
     const ts = String(Math.floor(Date.now() / 1000));
-    for (let i = 0; i < count + USERS; i++) {
+    for (let i = 0; i < count + (WARM ? USERS : 1); i++) {
       const p = { lti_message_type: 'basic-lti-launch-request', lti_version: 'LTI-1p0',
         resource_link_id: 'bench-link', context_id: 'bench-course', user_id: `bench-${i % USERS}`,
         roles: 'Learner', lis_person_name_full: 'Bench Learner', launch_presentation_locale: 'lt',
@@ -72,7 +75,7 @@ if (!isMainThread) {
       p.oauth_signature = oauth.hmacsign('POST', launchUrl, p, secret, '');
       lines.push(new URLSearchParams(p).toString());
     }
-    await launchAll(lines.splice(0, USERS), 'warm-up 1.1');
+    await launchAll(lines.splice(0, WARM ? USERS : 1), 'warm-up 1.1');
     fs.writeFileSync(out, lines.join('\n') + '\n');
   } else {
     const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -90,7 +93,7 @@ if (!isMainThread) {
     const login = `${base}/lti/login?iss=${encodeURIComponent(iss)}&client_id=bench-client` +
       `&target_link_uri=${encodeURIComponent(launchUrl)}&login_hint=`;
     const states = [];
-    const total = count + USERS;
+    const total = count + (WARM ? USERS : 1);
     for (let i = 0; i < total; i += 64) {
       const batch = [];
       for (let j = i; j < Math.min(total, i + 64); j++) batch.push(get(login + j));
@@ -121,7 +124,8 @@ if (!isMainThread) {
       wk.once('error', reject);
     })));
     const lines = parts.flat();
-    await launchAll(lines.splice(0, USERS), 'warm-up 1.3'); /* also primes the JWKS cache */
+    /* also primes the JWKS cache */
+    await launchAll(lines.splice(0, WARM ? USERS : 1), 'warm-up 1.3');
     srv.close();
     fs.writeFileSync(out, lines.join('\n') + '\n');
   }
