@@ -557,7 +557,8 @@ int dla_identity_get(dla_store_t *s, const char *tenant, const char *user_id,
 
 /* ---- sessions --------------------------------------------------------------------------- */
 
-int dla_session_open_txn(dla_ttl_txn_t *t, dla_session_t *sess, int64_t ttl, dla_err_t *err)
+int dla_session_open_txn(dla_ttl_txn_t *t, dla_session_t *sess, int64_t ttl,
+                         dla_err_t *err)
 {
     int rc;
     unsigned char rb[32];

@@ -120,7 +120,8 @@ typedef struct dla_session_s {
 int dla_session_open(dla_store_t *s, dla_session_t *sess, int64_t ttl, dla_err_t *err);
 /* Same inside the caller's TTL write transaction `t` (committed by the caller), so
  * a launch writes nonce, launch record and session in one commit. */
-int dla_session_open_txn(dla_ttl_txn_t *t, dla_session_t *sess, int64_t ttl, dla_err_t *err);
+int dla_session_open_txn(dla_ttl_txn_t *t, dla_session_t *sess, int64_t ttl,
+                         dla_err_t *err);
 /* DLA_OK and *out, or DLA_ENOTFOUND (unknown or expired). */
 int dla_session_get(dla_store_t *s, const char *token, dla_session_t *out);
 int dla_session_close(dla_store_t *s, const char *token);

@@ -148,11 +148,12 @@ int dla_ttl_txn_begin(dla_store_t *s, int write, dla_ttl_txn_t **out, dla_err_t 
 int dla_ttl_txn_commit(dla_ttl_txn_t *t, dla_err_t *err); /* frees t, even on error */
 void dla_ttl_txn_abort(dla_ttl_txn_t *t);                 /* frees t; NULL no-op */
 
-int dla_ttl_put(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen, const void *val,
-                size_t vlen, int64_t expires, unsigned flags, dla_err_t *err);
+int dla_ttl_put(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen,
+                const void *val, size_t vlen, int64_t expires, unsigned flags,
+                dla_err_t *err);
 /* Returns DLA_OK (value borrowed) or DLA_ENOTFOUND (absent or expired). */
-int dla_ttl_get(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen, int64_t now,
-                dla_val_t *out);
+int dla_ttl_get(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen,
+                int64_t now, dla_val_t *out);
 /* Deletes; DLA_ENOTFOUND when absent. */
 int dla_ttl_del(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen);
 /* Deletes up to `max` expired records (any namespace); returns how many, or <0. */

@@ -19,7 +19,8 @@
 
 #define SCHEMA_VERSION 2
 #define BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
-#define TTL_OTHER_BOOT (-1) /* not an LMDB code: the TTL env was written before a reboot */
+/* not an LMDB code: the TTL environment was written before a reboot */
+#define TTL_OTHER_BOOT (-1)
 
 struct dla_store_s {
     MDB_env *env;
@@ -372,21 +373,25 @@ static int open_ttl_env(dla_store_t *s, const char *dir, const dla_store_opts_t 
     snprintf(lockp, sizeof lockp, "%s/ttl.lock", dir);
     lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
-        rc = dla_err_set(err, DLA_EIO, "could not lock \"%s\": %s", lockp, strerror(errno));
+        rc = dla_err_set(err, DLA_EIO, "could not lock \"%s\": %s", lockp,
+                         strerror(errno));
         goto cleanup;
     }
     m = ttl_env_create(s, tdir, opts);
     if (m == MDB_SUCCESS && (m = ttl_env_verify(s, boot, 0)) == MDB_SUCCESS)
         goto cleanup;
     if (m == TTL_OTHER_BOOT)
-        dla_log(DLA_LOG_WARN, "store: new boot since the TTL records were written: "
-                              "recreating %s (sessions and launches start afresh)", tdir);
+        dla_log(DLA_LOG_WARN,
+                "store: new boot since the TTL records were written: "
+                "recreating %s (sessions and launches start afresh)",
+                tdir);
     else
-        dla_log(DLA_LOG_WARN, "store: TTL records in %s unusable (%s): recreating it", tdir,
-                mdb_strerror(m));
+        dla_log(DLA_LOG_WARN, "store: TTL records in %s unusable (%s): recreating it",
+                tdir, mdb_strerror(m));
     ttl_env_close(s);
     if (ttl_env_wipe(tdir) != 0) {
-        rc = dla_err_set(err, DLA_EIO, "could not wipe \"%s\": %s", tdir, strerror(errno));
+        rc =
+            dla_err_set(err, DLA_EIO, "could not wipe \"%s\": %s", tdir, strerror(errno));
         goto cleanup;
     }
     if ((m = ttl_env_create(s, tdir, opts)) != MDB_SUCCESS ||
@@ -479,7 +484,11 @@ void dla_store_close(dla_store_t *s)
 int dla_store_schema_version(dla_store_t *s) { return s->schema; }
 dla_batcher_t *dla_store_batcher(dla_store_t *s) { return s->batcher; }
 dla_batcher_t *dla_store_ttl_batcher(dla_store_t *s) { return s->tbatcher; }
-int64_t dla_store_volatile_since(const dla_store_t *s) { return s->tenv ? s->volatile_since : 0; }
+
+int64_t dla_store_volatile_since(const dla_store_t *s)
+{
+    return s->tenv ? s->volatile_since : 0;
+}
 int dla_store_sync_enabled(const dla_store_t *s) { return s->sync; }
 
 int dla_store_flush(dla_store_t *s, dla_err_t *err)
@@ -694,8 +703,9 @@ static int ttl_key(unsigned char *buf, const char *ns, const void *key, size_t k
     return DLA_OK;
 }
 
-int dla_ttl_put(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen, const void *val,
-                size_t vlen, int64_t expires, unsigned flags, dla_err_t *err)
+int dla_ttl_put(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen,
+                const void *val, size_t vlen, int64_t expires, unsigned flags,
+                dla_err_t *err)
 {
     unsigned char k[TTL_KEY_MAX], xk[TTL_KEY_MAX + 8];
     size_t kl;
@@ -730,8 +740,8 @@ int dla_ttl_put(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen, 
     return DLA_OK;
 }
 
-int dla_ttl_get(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen, int64_t now,
-                dla_val_t *out)
+int dla_ttl_get(dla_ttl_txn_t *t, const char *ns, const void *key, size_t klen,
+                int64_t now, dla_val_t *out)
 {
     unsigned char k[TTL_KEY_MAX];
     size_t kl;

@@ -298,8 +298,8 @@ typedef struct lti_launch_write_s {
     int64_t sess_ttl;
 } lti_launch_write_t;
 
-/* Runs w through the store's group commits (identity, then TTL records). DLA_EREPLAY (nonce used),
- * DLA_ENOTFOUND (state used), or another error with err filled. */
+/* Runs w through the store's group commits (identity, then TTL records). DLA_EREPLAY
+ * (nonce used), DLA_ENOTFOUND (state used), or another error with err filled. */
 int lti_launch_commit(lti_state_t *st, lti_launch_write_t *w, dla_err_t *err);
 
 /* Identity + session (+ w's nonce and launch record) in one commit, then 303 to

@@ -85,7 +85,8 @@ static int launch_precheck(lti_state_t *st, const lti_launch_write_t *w, dla_err
     int rc = dla_ttl_txn_begin(st->app->store, 0, &t, err);
     if (rc != DLA_OK)
         return rc;
-    if (w->state && dla_ttl_get(t, NS_STATE13, w->state, strlen(w->state), now, &v) != DLA_OK)
+    if (w->state &&
+        dla_ttl_get(t, NS_STATE13, w->state, strlen(w->state), now, &v) != DLA_OK)
         rc = dla_err_set(err, DLA_ENOTFOUND, "state already used");
     else if (dla_ttl_get(t, w->nonce_ns, w->nonce_key, w->nonce_klen, now, &v) == DLA_OK)
         rc = dla_err_set(err, DLA_EREPLAY, "nonce already used");
@@ -232,8 +233,9 @@ static void launch11(lti_state_t *st, dla_req_t *req, lti_params_t *p)
     /* the nonces of launches signed before the TTL records were last wiped (OS
      * crash, new boot) may be lost: such a launch could be a replay */
     if (tsv < (long long)dla_store_volatile_since(st->app->store)) {
-        lti_fail(req, 401, lang, "lti.err.expired_launch", ret,
-                 "oauth_timestamp precedes the reset of the nonce store (possible replay)");
+        lti_fail(
+            req, 401, lang, "lti.err.expired_launch", ret,
+            "oauth_timestamp precedes the reset of the nonce store (possible replay)");
         goto cleanup;
     }
     if (lti_oauth_verify(a, "POST", st->launch_url, p, cons.secret, &err) != DLA_OK) {

@@ -135,7 +135,8 @@ static json_t *take_sel(lti_state_t *st, const char *id)
     dla_ttl_txn_t *t = NULL;
     dla_val_t v;
     json_t *ctx = NULL;
-    if (!id || strlen(id) > 64 || dla_ttl_txn_begin(st->app->store, 1, &t, NULL) != DLA_OK)
+    if (!id || strlen(id) > 64 ||
+        dla_ttl_txn_begin(st->app->store, 1, &t, NULL) != DLA_OK)
         return NULL;
     if (dla_ttl_get(t, NS_SEL, id, strlen(id), dla_now(), &v) == DLA_OK) {
         ctx = json_loadb(v.data, v.len, 0, NULL);

@@ -513,7 +513,8 @@ static int crash_writer(const char *dir)
         snprintf(key, sizeof key, "rec:%08u", next - 1);
         size_t n = rec_value(next - 1, val, sizeof val);
         if (dla_ttl_get(tt, "crash", key, strlen(key), 0, &v) != DLA_OK &&
-            dla_ttl_put(tt, "crash", key, strlen(key), val, n, INT64_MAX, 0, &err) != DLA_OK) {
+            dla_ttl_put(tt, "crash", key, strlen(key), val, n, INT64_MAX, 0, &err) !=
+                DLA_OK) {
             fprintf(stderr, "writer: ttl: %s\n", err.msg);
             return 1;
         }
@@ -541,7 +542,8 @@ static int crash_writer(const char *dir)
         /* the same record in the TTL environment (never fsynced: a kill -9 must
          * lose nothing there either) */
         if (dla_ttl_txn_begin(s, 1, &tt, &err) != DLA_OK ||
-            dla_ttl_put(tt, "crash", key, strlen(key), val, n, INT64_MAX, 0, &err) != DLA_OK ||
+            dla_ttl_put(tt, "crash", key, strlen(key), val, n, INT64_MAX, 0, &err) !=
+                DLA_OK ||
             dla_ttl_txn_commit(tt, &err) != DLA_OK) {
             fprintf(stderr, "writer: ttl: %s\n", err.msg);
             return 1;

@@ -77,7 +77,8 @@ static void ttl_set(dla_store_t *s, const char *k, const char *v)
     dla_err_t err = {0};
     int64_t far = (int64_t)time(NULL) + 3600;
     assert_int_equal(dla_ttl_txn_begin(s, 1, &t, &err), DLA_OK);
-    assert_int_equal(dla_ttl_put(t, "ns", k, strlen(k), v, strlen(v), far, 0, &err), DLA_OK);
+    assert_int_equal(dla_ttl_put(t, "ns", k, strlen(k), v, strlen(v), far, 0, &err),
+                     DLA_OK);
     assert_int_equal(dla_ttl_txn_commit(t, &err), DLA_OK);
 }
 
@@ -150,8 +151,8 @@ static void test_new_boot_wipes(void **state)
     set_boot(f, "boot-b");
     int64_t before = (int64_t)time(NULL);
     f->s = open_store(f, 0);
-    assert_null(ttl_val(f->s, "k"));                   /* wiped */
-    assert_true(main_has(f->s, "durable", "d"));       /* durable data untouched */
+    assert_null(ttl_val(f->s, "k"));             /* wiped */
+    assert_true(main_has(f->s, "durable", "d")); /* durable data untouched */
     assert_true(dla_store_volatile_since(f->s) >= before);
     assert_true(dla_store_volatile_since(f->s) > since);
     /* the new environment works and is kept while the boot stays */
@@ -228,8 +229,8 @@ static void test_migration_drops_old_ttl(void **state)
     int one = 1;
     assert_int_equal(dla_store_db(f->s, "meta", 0, &meta, &err), DLA_OK);
     assert_int_equal(dla_txn_begin(f->s, 1, &t, &err), DLA_OK);
-    assert_int_equal(
-        dla_kv_put(t, meta, "schema_version", 14, &one, sizeof one, 0, &err), DLA_OK);
+    assert_int_equal(dla_kv_put(t, meta, "schema_version", 14, &one, sizeof one, 0, &err),
+                     DLA_OK);
     assert_int_equal(dla_txn_commit(t, &err), DLA_OK);
     dla_store_close(f->s);
     f->s = open_store(f, 0);
@@ -254,7 +255,8 @@ static int ttl_write_fn(dla_ttl_txn_t *t, void *ctx, dla_err_t *err)
     bctx_t *b = ctx;
     char k[32];
     int n = snprintf(k, sizeof k, "b%05d", b->id);
-    int rc = dla_ttl_put(t, "batch", k, (size_t)n, "v", 1, INT64_MAX, DLA_PUT_NOOVERWRITE, err);
+    int rc = dla_ttl_put(t, "batch", k, (size_t)n, "v", 1, INT64_MAX, DLA_PUT_NOOVERWRITE,
+                         err);
     if (rc != DLA_OK)
         return rc;
     return b->fail ? dla_err_set(err, DLA_EINVAL, "refused %d", b->id) : DLA_OK;
@@ -296,7 +298,8 @@ static void test_batch_ttl(void **state)
             char k[32];
             int n = snprintf(k, sizeof k, "b%05d", id);
             int rc = dla_ttl_get(t, "batch", k, (size_t)n, 0, &v);
-            assert_int_equal(rc, id % 5 == 0 ? DLA_ENOTFOUND : DLA_OK); /* alone rolled back */
+            assert_int_equal(rc, id % 5 == 0 ? DLA_ENOTFOUND
+                                             : DLA_OK); /* alone rolled back */
         }
     dla_ttl_txn_abort(t);
     /* a used key is refused (single use), and nothing of it lands in the main env */
@@ -316,12 +319,9 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_same_boot_keeps),
-        T(test_new_boot_wipes),
-        T(test_unknown_boot_and_damage),
-        T(test_read_only),
-        T(test_migration_drops_old_ttl),
-        T(test_batch_ttl),
+        T(test_same_boot_keeps),         T(test_new_boot_wipes),
+        T(test_unknown_boot_and_damage), T(test_read_only),
+        T(test_migration_drops_old_ttl), T(test_batch_ttl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
