@@ -57,8 +57,9 @@ typedef struct dla_store_opts_s {
  * opens the TTL environment `dir`/ttl/, wiping and recreating it when the boot
  * id recorded there differs from /proc/sys/kernel/random/boot_id (or from the
  * file named by the environment variable DLA_BOOT_ID_FILE, for tests) or when it
- * fails to open or verify. When the boot id file cannot be read, the boot check
- * is skipped and only a failure to open or verify wipes. A read-only store opens
+ * fails to open or verify as LMDB (a system error such as EACCES fails the open
+ * with DLA_EIO instead and never wipes). When the boot id file cannot be read,
+ * the boot check is skipped and only such a failure wipes. A read-only store opens
  * the TTL environment read-only when it is intact and of this boot, and otherwise
  * runs without it (dla_ttl_txn_begin then fails with DLA_EIO).
  * A directory that is not writable is DLA_EIO with the path in err. Returns a

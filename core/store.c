@@ -351,7 +351,7 @@ static int ttl_env_wipe(const char *tdir)
 static int open_ttl_env(dla_store_t *s, const char *dir, const dla_store_opts_t *opts,
                         dla_err_t *err)
 {
-    char tdir[4096], lockp[4200], boot[64];
+    char tdir[4096], lockp[4200], datap[4200], boot[64];
     int rc = DLA_OK, m, lockfd = -1;
     if (snprintf(tdir, sizeof tdir, "%s/ttl", dir) >= (int)sizeof tdir)
         return dla_err_set(err, DLA_EINVAL, "data dir path too long");
@@ -377,9 +377,22 @@ static int open_ttl_env(dla_store_t *s, const char *dir, const dla_store_opts_t 
                          strerror(errno));
         goto cleanup;
     }
+    snprintf(datap, sizeof datap, "%s/data.mdb", tdir);
+    if (access(datap, F_OK) != 0 && errno == ENOENT) {
+        dla_log(DLA_LOG_INFO, "store: new TTL store in %s", tdir);
+        goto create; /* first open, or a schema-1 store */
+    }
     m = ttl_env_create(s, tdir, opts);
     if (m == MDB_SUCCESS && (m = ttl_env_verify(s, boot, 0)) == MDB_SUCCESS)
         goto cleanup;
+    if (m > 0) {
+        /* a system error (permissions, memory): not a damaged environment, and
+         * perhaps one that `dla serve` is using, so never wipe on it */
+        ttl_env_close(s);
+        rc = dla_err_set(err, DLA_EIO, "could not open the TTL store in \"%s\": %s", tdir,
+                         mdb_strerror(m));
+        goto cleanup;
+    }
     if (m == TTL_OTHER_BOOT)
         dla_log(DLA_LOG_WARN,
                 "store: new boot since the TTL records were written: "
@@ -394,6 +407,7 @@ static int open_ttl_env(dla_store_t *s, const char *dir, const dla_store_opts_t 
             dla_err_set(err, DLA_EIO, "could not wipe \"%s\": %s", tdir, strerror(errno));
         goto cleanup;
     }
+create:
     if ((m = ttl_env_create(s, tdir, opts)) != MDB_SUCCESS ||
         (m = ttl_env_verify(s, boot, 1)) != MDB_SUCCESS)
         rc = dla_err_set(err, map_rc(m), "could not create the TTL store in \"%s\": %s",

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,6 +189,37 @@ static void test_unknown_boot_and_damage(void **state)
     assert_string_equal(ttl_val(f->s, "k3"), "v3");
 }
 
+static void test_system_error_never_wipes(void **state)
+{
+    fx_t *f = *state;
+    char path[256], moved[300];
+    dla_store_opts_t o = {.map_size_mb = 64, .sync = 0};
+    dla_err_t err = {0};
+    dla_store_t *s = NULL;
+    ttl_set(f->s, "k", "v");
+    dla_store_close(f->s);
+    f->s = NULL;
+    snprintf(path, sizeof path, "%s/ttl/data.mdb", f->dir);
+    snprintf(moved, sizeof moved, "%s.keep", path);
+    /* data.mdb that cannot be opened as a file (EISDIR): an error, no wipe */
+    assert_int_equal(rename(path, moved), 0);
+    assert_int_equal(mkdir(path, 0750), 0);
+    assert_int_equal(dla_store_open(f->dir, &o, &s, &err), DLA_EIO);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "could not open the TTL store"));
+    assert_int_equal(rmdir(path), 0);
+    assert_int_equal(rename(moved, path), 0);
+    /* unreadable data.mdb (EACCES; root ignores permissions) */
+    if (geteuid() != 0) {
+        assert_int_equal(chmod(path, 0), 0);
+        assert_int_equal(dla_store_open(f->dir, &o, &s, &err), DLA_EIO);
+        assert_null(s);
+        assert_int_equal(chmod(path, 0640), 0);
+    }
+    f->s = open_store(f, 0);
+    assert_string_equal(ttl_val(f->s, "k"), "v"); /* not wiped */
+}
+
 static void test_read_only(void **state)
 {
     fx_t *f = *state;
@@ -319,9 +351,13 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_same_boot_keeps),         T(test_new_boot_wipes),
-        T(test_unknown_boot_and_damage), T(test_read_only),
-        T(test_migration_drops_old_ttl), T(test_batch_ttl),
+        T(test_same_boot_keeps),
+        T(test_new_boot_wipes),
+        T(test_unknown_boot_and_damage),
+        T(test_system_error_never_wipes),
+        T(test_read_only),
+        T(test_migration_drops_old_ttl),
+        T(test_batch_ttl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
