@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dla_json.h"
 #include "dla_log.h"
 #include "model_int.h"
 #include "xapi_int.h"
@@ -118,7 +119,7 @@ int lrs_stmt_by_id(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t id[16],
 
 json_t *lrs_rec_to_json(const lrs_rec_hdr_t *hdr, const char *json, size_t len)
 {
-    json_t *s = json_loadb(json, len, 0, NULL);
+    json_t *s = dla_json_parse(json, len, 0, NULL);
     if (!s)
         return NULL;
     char ts[32];
@@ -170,7 +171,7 @@ static int inherited_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t ta
         size_t jl;
         if (lrs_stmt_by_id(l, t, tid, cur, NULL, &h, &js, &jl) != DLA_OK)
             return DLA_OK;
-        json_t *s = json_loadb(js, jl, 0, NULL);
+        json_t *s = dla_json_parse(js, jl, 0, NULL);
         if (!s)
             return DLA_OK;
         lrs_key_t *tk = NULL;
@@ -270,9 +271,11 @@ static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
         size_t jl;
         it->dup = 0;
         if (lrs_stmt_by_id(l, t, tid, it->id, NULL, &h, &js, &jl) == DLA_OK) {
-            json_t *old = json_loadb(js, jl, 0, NULL);
-            int same = old && dla_xm_statements_equivalent(old, it->stmt);
+            json_t *old = dla_json_parse(js, jl, 0, NULL);
+            json_t *mine = dla_json_parse(it->json, it->json_len, 0, NULL);
+            int same = old && mine && dla_xm_statements_equivalent(old, mine);
             json_decref(old);
+            json_decref(mine);
             if (!same) {
                 char ids[37];
                 lrs_uuid_format(it->id, ids);
@@ -681,7 +684,6 @@ void lrs_job_free(lrs_job_t *job)
     for (size_t i = 0; i < job->n; i++) {
         free(job->items[i].json);
         free(job->items[i].keys);
-        json_decref(job->items[i].stmt);
         json_decref(job->items[i].acts);
         free(job->items[i].acth);
     }

@@ -87,7 +87,6 @@ typedef struct lrs_item_s {
     int voiding; /* verb is voided and object a StatementRef */
     uint8_t flags;
     uint8_t ver;
-    json_t *stmt;        /* the statement (own reference), for conflict checks */
     json_t *acts;        /* activity objects with definitions (own reference) or NULL */
     uint8_t (*acth)[32]; /* per activity: hash of the id, hash of the definition */
     int dup;             /* set by the writer: an equal statement already existed */
@@ -172,7 +171,10 @@ int lrs_uuid_parse(const char *s, uint8_t out[16]);
 /* Formats 16 bytes as a lowercase UUID into out[37]. */
 void lrs_uuid_format(const uint8_t in[16], char out[37]);
 /* Writes a random version-4 UUID into out[37]. */
-void lrs_uuid_v4(char out[37]);
+/* A new UUIDv7 (RFC 9562: Unix milliseconds, then 74 random bits; variant 2 as
+ * xAPI requires). Time-ordered, so ids the LRS assigns land at the end of
+ * xapi_id instead of on a random page of it. */
+void lrs_uuid_v7(char out[37]);
 /* 16-byte hash of `kind` + data (SHA-256 truncated). */
 void lrs_hash16(uint8_t kind, const void *data, size_t len, uint8_t out[16]);
 /* Big-endian helpers. */

@@ -267,7 +267,7 @@ static void test_voiding_and_refs(void **state)
     emit(f, "demo", s, target);
     json_decref(s);
     /* a reference that arrives before its target */
-    lrs_uuid_v4(late);
+    lrs_uuid_v7(late);
     s = json_pack("{s:{s:s},s:{s:s},s:{s:s,s:s}}", "actor", "mbox", "mailto:r@example.lt",
                   "verb", "id", "http://adlnet.gov/expapi/verbs/mentioned", "object",
                   "objectType", "StatementRef", "id", late);
@@ -361,6 +361,28 @@ static void test_restart(void **state)
     json_decref(r);
 }
 
+/* ids the LRS assigns: UUIDv7, variant 2, ordered by their millisecond */
+static void test_uuid_v7(void **state)
+{
+    (void)state;
+    char a[37], b[37], c[37];
+    uint8_t raw[16];
+    lrs_uuid_v7(a);
+    lrs_uuid_v7(c);
+    assert_int_equal(lrs_uuid_parse(a, raw), DLA_OK);
+    assert_int_equal(raw[6] >> 4, 7);
+    assert_int_equal(raw[8] >> 6, 2);
+    assert_string_not_equal(a, c);
+    usleep(3000);
+    lrs_uuid_v7(b);
+    assert_true(strcmp(a, b) < 0);
+    uint64_t ms = 0;
+    for (int i = 0; i < 6; i++)
+        ms = ms << 8 | raw[i];
+    uint64_t now = lrs_now_ms();
+    assert_true(ms <= now && now - ms < 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_voiding_and_refs),
         cmocka_unit_test(test_conflicts_and_tenants),
         cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_uuid_v7),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
