@@ -30,7 +30,7 @@ typedef struct dla_val_s {
 typedef struct dla_store_opts_s {
     size_t map_size_mb; /* virtual map size (0 = 65536 MiB; sparse on disk) */
     unsigned max_dbs;   /* named databases (0 = 128) */
-    int sync; /* 1 = fsync on commit (default), 0 = no sync (tests, bulk load) */
+    int sync;           /* 1 = fsync on commit (default), 0 = no sync (tests, bulk load) */
     int read_only;
 } dla_store_opts_t;
 
@@ -95,16 +95,16 @@ int dla_store_batch(dla_store_t *s, dla_batch_fn fn, void *ctx, dla_err_t *err);
 int dla_cursor_open(dla_txn_t *t, dla_db_t db, dla_cursor_t **out, dla_err_t *err);
 void dla_cursor_close(dla_cursor_t *c);
 typedef enum {
-    DLA_SEEK_FIRST,       /* first key */
-    DLA_SEEK_LAST,        /* last key */
-    DLA_SEEK_GE,          /* first key >= key */
-    DLA_SEEK_EXACT,       /* key == key (first duplicate) */
-    DLA_SEEK_NEXT,        /* next item (next duplicate or next key) */
-    DLA_SEEK_PREV,        /* previous item */
-    DLA_SEEK_NEXT_KEY,    /* first item of the next key */
-    DLA_SEEK_NEXT_DUP,    /* next duplicate of the current key only */
-    DLA_SEEK_PREV_DUP,    /* previous duplicate of the current key only */
-    DLA_SEEK_LAST_DUP,    /* last duplicate of the current key */
+    DLA_SEEK_FIRST,    /* first key */
+    DLA_SEEK_LAST,     /* last key */
+    DLA_SEEK_GE,       /* first key >= key */
+    DLA_SEEK_EXACT,    /* key == key (first duplicate) */
+    DLA_SEEK_NEXT,     /* next item (next duplicate or next key) */
+    DLA_SEEK_PREV,     /* previous item */
+    DLA_SEEK_NEXT_KEY, /* first item of the next key */
+    DLA_SEEK_NEXT_DUP, /* next duplicate of the current key only */
+    DLA_SEEK_PREV_DUP, /* previous duplicate of the current key only */
+    DLA_SEEK_LAST_DUP, /* last duplicate of the current key */
     DLA_SEEK_GET_BOTH_GE, /* DUPSORT: key == key and first dup value >= val */
 } dla_seek_t;
 /* Positions the cursor; for GE/EXACT/GET_BOTH_GE pass key (and val) in *k and *v.
@@ -119,9 +119,8 @@ int dla_cursor_del(dla_cursor_t *c);
  * dla_ttl_put with DLA_PUT_NOOVERWRITE fails with DLA_EEXIST only while the
  * existing record is live (by dla_now()); an expired one is replaced. This makes
  * single-use nonces one call: put NOOVERWRITE, EEXIST = replay. */
-int dla_ttl_put(dla_txn_t *t, const char *ns, const void *key, size_t klen,
-                const void *val, size_t vlen, int64_t expires, unsigned flags,
-                dla_err_t *err);
+int dla_ttl_put(dla_txn_t *t, const char *ns, const void *key, size_t klen, const void *val,
+                size_t vlen, int64_t expires, unsigned flags, dla_err_t *err);
 /* Returns DLA_OK (value borrowed) or DLA_ENOTFOUND (absent or expired). */
 int dla_ttl_get(dla_txn_t *t, const char *ns, const void *key, size_t klen, int64_t now,
                 dla_val_t *out);

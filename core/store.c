@@ -38,18 +38,12 @@ struct dla_cursor_s {
 static int map_rc(int rc)
 {
     switch (rc) {
-    case MDB_SUCCESS:
-        return DLA_OK;
-    case MDB_NOTFOUND:
-        return DLA_ENOTFOUND;
-    case MDB_KEYEXIST:
-        return DLA_EEXIST;
-    case MDB_MAP_FULL:
-        return DLA_EFULL;
-    case ENOMEM:
-        return DLA_ENOMEM;
-    default:
-        return DLA_EIO;
+    case MDB_SUCCESS: return DLA_OK;
+    case MDB_NOTFOUND: return DLA_ENOTFOUND;
+    case MDB_KEYEXIST: return DLA_EEXIST;
+    case MDB_MAP_FULL: return DLA_EFULL;
+    case ENOMEM: return DLA_ENOMEM;
+    default: return DLA_EIO;
     }
 }
 
@@ -288,18 +282,9 @@ void dla_store_close(dla_store_t *s)
     free(s);
 }
 
-int dla_store_schema_version(dla_store_t *s)
-{
-    return s->schema;
-}
-MDB_env *dla_store_env(dla_store_t *s)
-{
-    return s->env;
-}
-dla_batcher_t *dla_store_batcher(dla_store_t *s)
-{
-    return s->batcher;
-}
+int dla_store_schema_version(dla_store_t *s) { return s->schema; }
+MDB_env *dla_store_env(dla_store_t *s) { return s->env; }
+dla_batcher_t *dla_store_batcher(dla_store_t *s) { return s->batcher; }
 
 int dla_txn_wrap_nested(dla_store_t *s, MDB_txn *parent, dla_txn_t **out, dla_err_t *err)
 {
@@ -317,10 +302,7 @@ int dla_txn_wrap_nested(dla_store_t *s, MDB_txn *parent, dla_txn_t **out, dla_er
     *out = t;
     return DLA_OK;
 }
-int dla_store_sync_enabled(const dla_store_t *s)
-{
-    return s->sync;
-}
+int dla_store_sync_enabled(const dla_store_t *s) { return s->sync; }
 
 int dla_store_flush(dla_store_t *s, dla_err_t *err)
 {
@@ -334,8 +316,7 @@ int dla_store_stat(dla_store_t *s, dla_store_stat_t *out)
 {
     MDB_envinfo info;
     MDB_stat st;
-    if (mdb_env_info(s->env, &info) != MDB_SUCCESS ||
-        mdb_env_stat(s->env, &st) != MDB_SUCCESS)
+    if (mdb_env_info(s->env, &info) != MDB_SUCCESS || mdb_env_stat(s->env, &st) != MDB_SUCCESS)
         return DLA_EIO;
     out->map_size = info.me_mapsize;
     out->page_size = st.ms_psize;
@@ -404,8 +385,7 @@ int dla_db_clear(dla_txn_t *t, dla_db_t db, dla_err_t *err)
 {
     int rc = mdb_drop(t->txn, db, 0);
     if (rc != MDB_SUCCESS)
-        return dla_err_set(err, map_rc(rc), "could not clear database: %s",
-                           mdb_strerror(rc));
+        return dla_err_set(err, map_rc(rc), "could not clear database: %s", mdb_strerror(rc));
     return DLA_OK;
 }
 
@@ -417,8 +397,7 @@ int dla_cursor_open(dla_txn_t *t, dla_db_t db, dla_cursor_t **out, dla_err_t *er
     int rc = mdb_cursor_open(t->txn, db, &c->cur);
     if (rc != MDB_SUCCESS) {
         free(c);
-        return dla_err_set(err, map_rc(rc), "could not open cursor: %s",
-                           mdb_strerror(rc));
+        return dla_err_set(err, map_rc(rc), "could not open cursor: %s", mdb_strerror(rc));
     }
     *out = c;
     return DLA_OK;
@@ -435,16 +414,11 @@ void dla_cursor_close(dla_cursor_t *c)
 int dla_cursor_get(dla_cursor_t *c, dla_seek_t op, dla_val_t *k, dla_val_t *v)
 {
     static const MDB_cursor_op ops[] = {
-        [DLA_SEEK_FIRST] = MDB_FIRST,
-        [DLA_SEEK_LAST] = MDB_LAST,
-        [DLA_SEEK_GE] = MDB_SET_RANGE,
-        [DLA_SEEK_EXACT] = MDB_SET_KEY,
-        [DLA_SEEK_NEXT] = MDB_NEXT,
-        [DLA_SEEK_PREV] = MDB_PREV,
-        [DLA_SEEK_NEXT_KEY] = MDB_NEXT_NODUP,
-        [DLA_SEEK_NEXT_DUP] = MDB_NEXT_DUP,
-        [DLA_SEEK_PREV_DUP] = MDB_PREV_DUP,
-        [DLA_SEEK_LAST_DUP] = MDB_LAST_DUP,
+        [DLA_SEEK_FIRST] = MDB_FIRST,       [DLA_SEEK_LAST] = MDB_LAST,
+        [DLA_SEEK_GE] = MDB_SET_RANGE,      [DLA_SEEK_EXACT] = MDB_SET_KEY,
+        [DLA_SEEK_NEXT] = MDB_NEXT,         [DLA_SEEK_PREV] = MDB_PREV,
+        [DLA_SEEK_NEXT_KEY] = MDB_NEXT_NODUP, [DLA_SEEK_NEXT_DUP] = MDB_NEXT_DUP,
+        [DLA_SEEK_PREV_DUP] = MDB_PREV_DUP, [DLA_SEEK_LAST_DUP] = MDB_LAST_DUP,
         [DLA_SEEK_GET_BOTH_GE] = MDB_GET_BOTH_RANGE,
     };
     if ((unsigned)op >= sizeof ops / sizeof ops[0])
@@ -513,9 +487,8 @@ static int ttl_key(unsigned char *buf, const char *ns, const void *key, size_t k
     return DLA_OK;
 }
 
-int dla_ttl_put(dla_txn_t *t, const char *ns, const void *key, size_t klen,
-                const void *val, size_t vlen, int64_t expires, unsigned flags,
-                dla_err_t *err)
+int dla_ttl_put(dla_txn_t *t, const char *ns, const void *key, size_t klen, const void *val,
+                size_t vlen, int64_t expires, unsigned flags, dla_err_t *err)
 {
     unsigned char k[TTL_KEY_MAX], xk[TTL_KEY_MAX + 8];
     size_t kl;
