@@ -46,6 +46,12 @@ json_t *dla_json_parse(const char *text, size_t len, unsigned flags,
  * level without DLA_JSON_ENCODE_ANY. */
 char *dla_json_dumps(const json_t *v, unsigned flags, size_t *len);
 
+/* Serialises `v` into this thread's scratch buffer: *out (NUL-terminated,
+ * *len bytes) is borrowed and valid until the thread's next dla_json_scratch
+ * or dla_json_dumps call; no allocation once the buffer has grown. Returns
+ * DLA_OK, DLA_ENOMEM or DLA_EINVAL (as dla_json_dumps). */
+int dla_json_scratch(const json_t *v, unsigned flags, const char **out, size_t *len);
+
 /* Appends the serialisation of `v` to the malloc'd buffer *buf (length *len,
  * capacity *cap; all three may start as NULL/0). The caller owns *buf and
  * free()s it. Returns DLA_OK, DLA_ENOMEM or DLA_EINVAL (as dla_json_dumps). */

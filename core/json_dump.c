@@ -5,6 +5,7 @@
  * escapes by default: '"', '\\' and bytes below 0x20.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,15 +277,67 @@ int dla_json_append(char **buf, size_t *len, size_t *cap, const json_t *v, unsig
     return rc;
 }
 
+/* Per-thread scratch buffers: writing into one buffer that has already grown
+ * and copying the result out once costs one malloc per value instead of a
+ * chain of reallocs (each large realloc also makes glibc consolidate its
+ * fastbins, which the many small frees of jansson trees keep full). */
+#define SCRATCH_KEEP (256 * 1024) /* larger buffers are not kept between calls */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+    jbuf_t *b = p;
+    free(b->p);
+    free(b);
+}
+
+static void scratch_init(void)
+{
+    (void)pthread_key_create(&scratch_key, scratch_free);
+}
+
+static jbuf_t *scratch(void)
+{
+    pthread_once(&scratch_once, scratch_init);
+    jbuf_t *b = pthread_getspecific(scratch_key);
+    if (!b && (b = calloc(1, sizeof *b)) != NULL &&
+        pthread_setspecific(scratch_key, b) != 0) {
+        free(b);
+        b = NULL;
+    }
+    return b;
+}
+
+int dla_json_scratch(const json_t *v, unsigned flags, const char **out, size_t *len)
+{
+    jbuf_t *b = scratch();
+    if (!b)
+        return DLA_ENOMEM;
+    if (b->cap > SCRATCH_KEEP) {
+        free(b->p);
+        memset(b, 0, sizeof *b);
+    }
+    b->len = 0;
+    int rc = dla_json_append(&b->p, &b->len, &b->cap, v, flags);
+    if (rc == DLA_OK) {
+        *out = b->p;
+        *len = b->len;
+    }
+    return rc;
+}
+
 char *dla_json_dumps(const json_t *v, unsigned flags, size_t *len)
 {
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    if (dla_json_append(&buf, &n, &cap, v, flags) != DLA_OK) {
-        free(buf);
+    const char *s;
+    size_t n;
+    if (dla_json_scratch(v, flags, &s, &n) != DLA_OK)
         return NULL;
-    }
+    char *copy = malloc(n + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, s, n + 1);
     if (len)
         *len = n;
-    return buf;
+    return copy;
 }

@@ -82,14 +82,13 @@ int lrs_item_prepare(json_t *st, int version, const json_t *authority, int own,
         {
             const char *aid = json_string_value(json_object_get(a, "id"));
             size_t dlen = 0;
-            char *dtxt =
-                dla_json_dumps(json_object_get(a, "definition"), DLA_JSON_SORT_KEYS, &dlen);
+            const char *dtxt;
             memset(it->acth[i], 0, 32);
             if (aid)
                 lrs_hash16(0, aid, strlen(aid), it->acth[i]);
-            if (dtxt)
+            if (dla_json_scratch(json_object_get(a, "definition"), DLA_JSON_SORT_KEYS,
+                                 &dtxt, &dlen) == DLA_OK)
                 lrs_hash16(1, dtxt, dlen, it->acth[i] + 16);
-            free(dtxt);
         }
         it->acts = acts;
     } else {
@@ -180,8 +179,8 @@ static int read_body(lrs_ctx_t *c, json_t **out, dla_xm_part_t **parts, size_t *
             return -1;
         }
         dla_json_error_t je;
-        *out = dla_json_parse((*parts)[0].data, (*parts)[0].len, DLA_JSON_REJECT_DUPLICATES,
-                              &je);
+        *out = dla_json_parse((*parts)[0].data, (*parts)[0].len,
+                              DLA_JSON_REJECT_DUPLICATES, &je);
         if (!*out) {
             lrs_fail(c, 400, "statement part is not valid JSON: %s", je.text);
             return -1;

@@ -150,12 +150,34 @@ static void test_dump(void **state)
     free(buf);
 }
 
+static void test_scratch(void **state)
+{
+    (void)state;
+    const char *s;
+    size_t n;
+    json_t *a = json_pack("{s:i,s:[s]}", "b", 1, "a", "ą");
+    assert_int_equal(dla_json_scratch(a, DLA_JSON_SORT_KEYS, &s, &n), DLA_OK);
+    assert_string_equal(s, "{\"a\":[\"ą\"],\"b\":1}");
+    assert_int_equal(n, strlen(s));
+    /* the next call reuses the buffer; a big value grows it and still works */
+    json_t *big = json_array();
+    for (int i = 0; i < 50000; i++)
+        json_array_append_new(big, json_integer(i));
+    assert_int_equal(dla_json_scratch(big, 0, &s, &n), DLA_OK);
+    assert_true(n > 50000 && s[0] == '[' && s[n - 1] == ']');
+    assert_int_equal(dla_json_scratch(a, 0, &s, &n), DLA_OK);
+    assert_string_equal(s, "{\"b\":1,\"a\":[\"ą\"]}");
+    assert_int_equal(dla_json_scratch(json_object_get(a, "b"), 0, &s, &n), DLA_EINVAL);
+    json_decref(big);
+    json_decref(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_values), cmocka_unit_test(test_parse_strings),
         cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_depth),
-        cmocka_unit_test(test_dump),
+        cmocka_unit_test(test_dump),         cmocka_unit_test(test_scratch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
