@@ -94,6 +94,9 @@ int dla_kv_reserve(dla_txn_t *t, dla_db_t db, const void *key, size_t klen, size
  * DLA_ENOTFOUND if absent. */
 int dla_kv_del(dla_txn_t *t, dla_db_t db, const void *key, size_t klen, const void *val,
                size_t vlen);
+/* Deletes every record of db inside write transaction t (pages are freed
+ * whole, without visiting each record). */
+int dla_db_clear(dla_txn_t *t, dla_db_t db, dla_err_t *err);
 
 /* Group commit. `fn` writes inside `t` (a transaction of its own, nested in a
  * group's) and returns DLA_OK to keep its writes or an error to roll them back;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dla_json.h"
 #include "dla_log.h"
 #include "http_int.h"
 
@@ -166,11 +167,12 @@ int dla_resp_empty(dla_req_t *req, int status)
 
 int dla_resp_json(dla_req_t *req, int status, json_t *body)
 {
-    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    size_t n = 0;
+    char *s = body ? dla_json_dumps(body, DLA_JSON_ENCODE_ANY, &n) : NULL;
     json_decref(body);
     if (!s)
         return dla_resp_error(req, 500, "internal", "could not encode response");
-    return dla_resp_body_take(req, status, "application/json", s, strlen(s));
+    return dla_resp_body_take(req, status, "application/json", s, n);
 }
 
 /* Replaces every byte that is not part of a valid UTF-8 sequence with '?', in

@@ -584,6 +584,14 @@ int dla_kv_del(dla_txn_t *t, dla_db_t db, const void *key, size_t klen, const vo
     return map_rc(mdb_del(t->txn, db, &k, val ? &v : NULL));
 }
 
+int dla_db_clear(dla_txn_t *t, dla_db_t db, dla_err_t *err)
+{
+    int rc = mdb_drop(t->txn, db, 0);
+    if (rc != MDB_SUCCESS)
+        return dla_err_set(err, map_rc(rc), "could not clear database: %s", mdb_strerror(rc));
+    return DLA_OK;
+}
+
 int dla_cursor_open(dla_txn_t *t, dla_db_t db, dla_cursor_t **out, dla_err_t *err)
 {
     dla_cursor_t *c = malloc(sizeof *c);

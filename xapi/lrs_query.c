@@ -243,7 +243,8 @@ static int time_seek(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t ms, int want
 }
 
 typedef struct fcur_s {
-    dla_cursor_t *c;
+    dla_cursor_t *c;          /* the tier of the current epoch: cold or hot */
+    dla_cursor_t *cold, *hot; /* xapi_idx, xapi_hot */
     uint8_t key[LRS_IDX_KEY]; /* tid epoch hash kind | seq */
 } fcur_t;
 
@@ -300,28 +301,33 @@ static int leapfrog(fcur_t *fs, size_t n, uint64_t target, int asc, uint64_t *ou
 }
 
 /* Next matching sequence in [lo, hi] from `target` in direction asc, walking
- * the epochs. Returns 1 and *out, or 0 when exhausted. */
-static int next_match(fcur_t *fs, size_t n, uint64_t target, uint64_t lo, uint64_t hi,
-                      int asc, uint64_t *out)
+ * the epochs of both tiers (the hot one from `merged` on). Returns 1 and *out,
+ * or 0 when exhausted. */
+static int next_match(fcur_t *fs, size_t n, uint64_t merged, uint64_t target, uint64_t lo,
+                      uint64_t hi, int asc, uint64_t *out)
 {
     while (target >= lo && target <= hi) {
-        uint32_t e = LRS_EPOCH(target);
-        for (size_t i = 0; i < n; i++)
-            lrs_be32(fs[i].key + 4, e);
+        int hot = target >= merged;
+        unsigned bits = hot ? LRS_HOT_BITS : LRS_EPOCH_BITS;
+        uint64_t e = target >> bits;
+        for (size_t i = 0; i < n; i++) {
+            lrs_be32(fs[i].key + 4, (uint32_t)e);
+            fs[i].c = hot ? fs[i].hot : fs[i].cold;
+        }
         uint64_t s;
-        if (leapfrog(fs, n, target, asc, &s) && s >= lo && s <= hi && LRS_EPOCH(s) == e) {
+        if (leapfrog(fs, n, target, asc, &s) && s >= lo && s <= hi && s >> bits == e) {
             *out = s;
             return 1;
         }
         /* nothing left in this epoch: move to the neighbouring one */
         if (asc) {
-            if (e == UINT32_MAX)
+            if (e >= (UINT64_MAX >> bits))
                 return 0;
-            target = (uint64_t)(e + 1) << LRS_EPOCH_BITS;
+            target = (e + 1) << bits;
         } else {
             if (e == 0)
                 return 0;
-            target = ((uint64_t)e << LRS_EPOCH_BITS) - 1;
+            target = (e << bits) - 1;
         }
     }
     return 0;
@@ -404,10 +410,20 @@ int lrs_query_each(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
     if (asc && bound)
         *bound = hi;
 
+    uint64_t merged = 0;
+    if (q->nfilt && (rc = lrs_merged_get(l, t, &merged)) != DLA_OK)
+        goto cleanup;
     for (nf = 0; nf < q->nfilt; nf++) {
-        rc = dla_cursor_open(t, l->db_idx, &fs[nf].c, err);
+        fs[nf].hot = NULL;
+        rc = dla_cursor_open(t, l->db_idx, &fs[nf].cold, err);
         if (rc != DLA_OK)
             goto cleanup;
+        rc = dla_cursor_open(t, l->db_hot, &fs[nf].hot, err);
+        if (rc != DLA_OK) {
+            nf++;
+            goto cleanup;
+        }
+        fs[nf].c = fs[nf].cold;
         lrs_be32(fs[nf].key, tid);
         memcpy(fs[nf].key + 8, q->filt[nf].hash, 16);
         fs[nf].key[24] = q->filt[nf].kind;
@@ -428,7 +444,7 @@ int lrs_query_each(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
         const char *js = NULL;
         size_t jl = 0;
         if (nf) {
-            if (!next_match(fs, nf, target, lo, hi, asc, &seq))
+            if (!next_match(fs, nf, merged, target, lo, hi, asc, &seq))
                 break;
             if (lrs_stmt_by_seq(l, t, tid, seq, &h, &js, &jl) != DLA_OK)
                 goto advance;
@@ -495,8 +511,10 @@ int lrs_query_each(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
         *next = last_seq;
 done:
 cleanup:
-    for (size_t i = 0; i < nf; i++)
-        dla_cursor_close(fs[i].c);
+    for (size_t i = 0; i < nf; i++) {
+        dla_cursor_close(fs[i].cold);
+        dla_cursor_close(fs[i].hot);
+    }
     dla_cursor_close(sc);
     return rc;
 }

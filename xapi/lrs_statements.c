@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "dla_form.h"
+#include "dla_json.h"
 #include "dla_log.h"
 #include "model_int.h"
 #include "xapi_int.h"
@@ -41,7 +42,7 @@ int lrs_item_prepare(json_t *st, int version, const json_t *authority, int own,
     const char *id = json_string_value(json_object_get(copy, "id"));
     char idbuf[37];
     if (!id) {
-        lrs_uuid_v4(idbuf);
+        lrs_uuid_v7(idbuf);
         json_object_set_new(copy, "id", json_string(idbuf));
     }
     rc = dla_xm_prepare(copy, version, "1970-01-01T00:00:00.000Z", authority, err);
@@ -80,26 +81,27 @@ int lrs_item_prepare(json_t *st, int version, const json_t *authority, int own,
         json_array_foreach(acts, i, a)
         {
             const char *aid = json_string_value(json_object_get(a, "id"));
-            char *dtxt = json_dumps(json_object_get(a, "definition"),
-                                    JSON_COMPACT | JSON_SORT_KEYS);
+            size_t dlen = 0;
+            const char *dtxt;
             memset(it->acth[i], 0, 32);
             if (aid)
                 lrs_hash16(0, aid, strlen(aid), it->acth[i]);
-            if (dtxt)
-                lrs_hash16(1, dtxt, strlen(dtxt), it->acth[i] + 16);
-            free(dtxt);
+            if (dla_json_scratch(json_object_get(a, "definition"), DLA_JSON_SORT_KEYS,
+                                 &dtxt, &dlen) == DLA_OK)
+                lrs_hash16(1, dtxt, dlen, it->acth[i] + 16);
         }
         it->acts = acts;
     } else {
         json_decref(acts);
     }
-    it->json = json_dumps(copy, JSON_COMPACT);
+    it->json = dla_json_dumps(copy, 0, &it->json_len);
     if (!it->json) {
         rc = DLA_ENOMEM;
         goto fail;
     }
-    it->json_len = strlen(it->json);
-    it->stmt = copy;
+    /* the tree is freed here, on the HTTP thread, not by the single writer; the
+     * rare id-conflict check reads it->json back */
+    json_decref(copy);
     return DLA_OK;
 fail:
     json_decref(copy);
@@ -176,8 +178,9 @@ static int read_body(lrs_ctx_t *c, json_t **out, dla_xm_part_t **parts, size_t *
             lrs_fail(c, 400, "the first part must be application/json statements");
             return -1;
         }
-        json_error_t je;
-        *out = json_loadb((*parts)[0].data, (*parts)[0].len, JSON_REJECT_DUPLICATES, &je);
+        dla_json_error_t je;
+        *out = dla_json_parse((*parts)[0].data, (*parts)[0].len,
+                              DLA_JSON_REJECT_DUPLICATES, &je);
         if (!*out) {
             lrs_fail(c, 400, "statement part is not valid JSON: %s", je.text);
             return -1;
@@ -193,8 +196,8 @@ static int read_body(lrs_ctx_t *c, json_t **out, dla_xm_part_t **parts, size_t *
         lrs_fail(c, 400, "statements are sent as application/json or multipart/mixed");
         return -1;
     }
-    json_error_t je;
-    *out = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES, &je);
+    dla_json_error_t je;
+    *out = dla_json_parse(c->body, c->body_len, DLA_JSON_REJECT_DUPLICATES, &je);
     if (!*out) {
         lrs_fail(c, 400, "body is not valid JSON: %s (line %d)", je.text, je.line);
         return -1;
@@ -433,7 +436,7 @@ static int on_att(void *ctx, const char *sha2, const char *ctype)
 static void send_result(lrs_ctx_t *c, json_t *result, json_t *stmts, int attachments,
                         dla_txn_t *t, uint32_t tid)
 {
-    char *txt = json_dumps(result, JSON_COMPACT);
+    char *txt = dla_json_dumps(result, 0, NULL);
     if (!txt) {
         lrs_fail(c, 500, "out of memory");
         return;

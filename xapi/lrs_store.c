@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dla_json.h"
 #include "dla_log.h"
 #include "model_int.h"
 #include "xapi_int.h"
@@ -26,11 +27,17 @@ static int open_dbs(lrs_t *l, dla_err_t *err)
         unsigned flags;
         dla_db_t *out;
     } dbs[] = {
-        {"xapi_tenant", 0, &l->db_tenant}, {"xapi_stmt", 0, &l->db_stmt},
-        {"xapi_id", 0, &l->db_id},         {"xapi_idx", 0, &l->db_idx},
-        {"xapi_time", 0, &l->db_time},     {"xapi_pend", DLA_DB_DUPSORT, &l->db_pend},
-        {"xapi_att", 0, &l->db_att},       {"xapi_doc", 0, &l->db_doc},
-        {"xapi_act", 0, &l->db_act},       {"xapi_meta", 0, &l->db_meta},
+        {"xapi_tenant", 0, &l->db_tenant},
+        {"xapi_stmt", 0, &l->db_stmt},
+        {"xapi_id", 0, &l->db_id},
+        {"xapi_idx", 0, &l->db_idx},
+        {"xapi_hot", 0, &l->db_hot},
+        {"xapi_time", 0, &l->db_time},
+        {"xapi_pend", DLA_DB_DUPSORT, &l->db_pend},
+        {"xapi_att", 0, &l->db_att},
+        {"xapi_doc", 0, &l->db_doc},
+        {"xapi_act", 0, &l->db_act},
+        {"xapi_meta", 0, &l->db_meta},
     };
     for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
         int rc = dla_store_db(l->store, dbs[i].name, DLA_DB_CREATE | dbs[i].flags,
@@ -78,6 +85,25 @@ int lrs_tid_ensure(lrs_t *l, dla_txn_t *t, const char *tenant, uint32_t *out,
     return DLA_OK;
 }
 
+int lrs_merged_get(lrs_t *l, dla_txn_t *t, uint64_t *out)
+{
+    dla_val_t v;
+    int rc = dla_kv_get(t, l->db_meta, "merged", 6, &v);
+    if (rc == DLA_OK) {
+        if (v.len != 8)
+            return DLA_EIO;
+        *out = lrs_rd64(v.data);
+        return DLA_OK;
+    }
+    if (rc != DLA_ENOTFOUND)
+        return rc;
+    uint64_t next = 1;
+    if (dla_kv_get(t, l->db_meta, "seq", 3, &v) == DLA_OK && v.len == 8)
+        next = lrs_rd64(v.data);
+    *out = next <= 1 ? 0 : (next + LRS_BIG - 1) / LRS_BIG * LRS_BIG;
+    return DLA_OK;
+}
+
 /* ---- records ----------------------------------------------------------------- */
 
 int lrs_stmt_by_seq(lrs_t *l, dla_txn_t *t, uint32_t tid, uint64_t seq,
@@ -118,7 +144,7 @@ int lrs_stmt_by_id(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t id[16],
 
 json_t *lrs_rec_to_json(const lrs_rec_hdr_t *hdr, const char *json, size_t len)
 {
-    json_t *s = json_loadb(json, len, 0, NULL);
+    json_t *s = dla_json_parse(json, len, 0, NULL);
     if (!s)
         return NULL;
     char ts[32];
@@ -170,7 +196,7 @@ static int inherited_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t ta
         size_t jl;
         if (lrs_stmt_by_id(l, t, tid, cur, NULL, &h, &js, &jl) != DLA_OK)
             return DLA_OK;
-        json_t *s = json_loadb(js, jl, 0, NULL);
+        json_t *s = dla_json_parse(js, jl, 0, NULL);
         if (!s)
             return DLA_OK;
         lrs_key_t *tk = NULL;
@@ -213,21 +239,77 @@ static int inherited_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const uint8_t ta
     return DLA_OK;
 }
 
+/* Index entries of statement `seq`, in the tier its sequence belongs to. */
 static int put_keys(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_key_t *keys, size_t n,
                     uint64_t seq, dla_err_t *err)
 {
     uint8_t k[LRS_IDX_KEY];
+    dla_db_t db;
+    uint32_t e;
+    lrs_idx_route(l->merged, seq, &db, &e, l->db_idx, l->db_hot);
     lrs_be32(k, tid);
-    lrs_be32(k + 4, LRS_EPOCH(seq));
+    lrs_be32(k + 4, e);
     lrs_be64(k + 25, seq);
     for (size_t i = 0; i < n; i++) {
         memcpy(k + 8, keys[i].hash, 16);
         k[24] = keys[i].kind;
-        int rc = dla_kv_put(t, l->db_idx, k, sizeof k, "", 0, 0, err);
+        int rc = dla_kv_put(t, db, k, sizeof k, "", 0, 0, err);
         if (rc != DLA_OK && rc != DLA_EEXIST)
             return rc;
     }
     return DLA_OK;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    return memcmp(a, b, LRS_IDX_KEY);
+}
+
+/* Moves the hot tier (the big epoch starting at l->merged) into xapi_idx, in
+ * key order so the puts walk the tree once, then empties xapi_hot. */
+static int merge_hot(lrs_t *l, dla_txn_t *t, dla_err_t *err)
+{
+    dla_cursor_t *c = NULL;
+    uint8_t(*keys)[LRS_IDX_KEY] = NULL;
+    size_t n = 0, cap = 0;
+    int rc = dla_cursor_open(t, l->db_hot, &c, err);
+    if (rc != DLA_OK)
+        return rc;
+    dla_val_t kk, vv;
+    for (int r = dla_cursor_get(c, DLA_SEEK_FIRST, &kk, &vv); r == DLA_OK;
+         r = dla_cursor_get(c, DLA_SEEK_NEXT, &kk, &vv)) {
+        if (kk.len != LRS_IDX_KEY)
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 4096;
+            void *nk = realloc(keys, nc * LRS_IDX_KEY);
+            if (!nk) {
+                rc = dla_err_set(err, DLA_ENOMEM, "out of memory merging the index");
+                goto cleanup;
+            }
+            keys = nk;
+            cap = nc;
+        }
+        memcpy(keys[n], kk.data, LRS_IDX_KEY);
+        /* the big epoch replaces the small one; seq is the last 8 bytes */
+        lrs_be32(keys[n] + 4, LRS_EPOCH(lrs_rd64(keys[n] + 25)));
+        n++;
+    }
+    dla_cursor_close(c);
+    c = NULL;
+    qsort(keys, n, LRS_IDX_KEY, cmp_key);
+    for (size_t i = 0; i < n; i++) {
+        rc = dla_kv_put(t, l->db_idx, keys[i], LRS_IDX_KEY, "", 0, 0, err);
+        if (rc != DLA_OK && rc != DLA_EEXIST)
+            goto cleanup;
+    }
+    rc = dla_db_clear(t, l->db_hot, err);
+    if (rc == DLA_OK)
+        l->merged += LRS_BIG;
+cleanup:
+    dla_cursor_close(c);
+    free(keys);
+    return rc;
 }
 
 /* ---- applying one job ----------------------------------------------------- */
@@ -270,9 +352,11 @@ static int check_job(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_job_t *j)
         size_t jl;
         it->dup = 0;
         if (lrs_stmt_by_id(l, t, tid, it->id, NULL, &h, &js, &jl) == DLA_OK) {
-            json_t *old = json_loadb(js, jl, 0, NULL);
-            int same = old && dla_xm_statements_equivalent(old, it->stmt);
+            json_t *old = dla_json_parse(js, jl, 0, NULL);
+            json_t *mine = dla_json_parse(it->json, it->json_len, 0, NULL);
+            int same = old && mine && dla_xm_statements_equivalent(old, mine);
             json_decref(old);
+            json_decref(mine);
             if (!same) {
                 char ids[37];
                 lrs_uuid_format(it->id, ids);
@@ -308,6 +392,9 @@ static int write_item(lrs_t *l, dla_txn_t *t, uint32_t tid, lrs_item_t *it,
     int rc;
     uint64_t seq = l->next_seq++;
     uint8_t k[28], sv[8];
+    while (seq >= l->merged + LRS_BIG)
+        if ((rc = merge_hot(l, t, err)) != DLA_OK)
+            return rc;
     lrs_be32(k, tid);
     lrs_be64(sv, seq);
     uint8_t flags = it->flags | (it->voiding ? LRS_REC_VOIDING : 0);
@@ -513,6 +600,9 @@ static int save_seq(lrs_t *l, dla_txn_t *t, dla_err_t *err)
     int rc = dla_kv_put(t, l->db_meta, "seq", 3, v, 8, 0, err);
     if (rc != DLA_OK)
         return rc;
+    lrs_be64(v, l->merged);
+    if ((rc = dla_kv_put(t, l->db_meta, "merged", 6, v, 8, 0, err)) != DLA_OK)
+        return rc;
     lrs_be64(v, l->last_ms);
     return dla_kv_put(t, l->db_meta, "last", 4, v, 8, 0, err);
 }
@@ -552,7 +642,7 @@ static void run_group(lrs_t *l, lrs_job_t **jobs, size_t n)
     double t0 = mono_s(), t1 = 0;
     dla_txn_t *t = NULL;
     dla_err_t err = {0};
-    uint64_t seq0 = l->next_seq;
+    uint64_t seq0 = l->next_seq, merged0 = l->merged;
     uint64_t ms = stamp(l);
     int rc = dla_txn_begin(l->store, 1, &t, &err);
     for (size_t i = 0; rc == DLA_OK && i < n; i++) {
@@ -597,6 +687,7 @@ static void run_group(lrs_t *l, lrs_job_t **jobs, size_t n)
     }
     dla_txn_abort(t);
     l->next_seq = seq0;
+    l->merged = merged0;
     memset(l->act_cache, 0, sizeof l->act_cache);
     if (n == 1) {
         jobs[0]->rc = rc;
@@ -681,7 +772,6 @@ void lrs_job_free(lrs_job_t *job)
     for (size_t i = 0; i < job->n; i++) {
         free(job->items[i].json);
         free(job->items[i].keys);
-        json_decref(job->items[i].stmt);
         json_decref(job->items[i].acts);
         free(job->items[i].acth);
     }
@@ -713,6 +803,11 @@ int lrs_store_init(lrs_t *l, dla_err_t *err)
     l->next_seq = 1;
     if (dla_kv_get(t, l->db_meta, "seq", 3, &v) == DLA_OK && v.len == 8)
         l->next_seq = lrs_rd64(v.data);
+    rc = lrs_merged_get(l, t, &l->merged);
+    if (rc != DLA_OK) {
+        dla_txn_abort(t);
+        return dla_err_set(err, rc, "xapi: unreadable index tier boundary");
+    }
     /* the newest stored time, so stored never goes backwards after a restart */
     l->last_ms = 0;
     if (dla_kv_get(t, l->db_meta, "last", 4, &v) == DLA_OK && v.len == 8)

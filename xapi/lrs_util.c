@@ -62,16 +62,17 @@ void lrs_uuid_format(const uint8_t in[16], char out[37])
     out[o] = 0;
 }
 
-void lrs_uuid_v4(char out[37])
+void lrs_uuid_v7(char out[37])
 {
     uint8_t b[16];
+    uint64_t t = lrs_now_ms();
     if (dla_random_bytes(b, sizeof b) != DLA_OK) {
-        /* fall back to time + address entropy; never reached on Linux */
-        uint64_t t = lrs_now_ms();
-        memcpy(b, &t, 8);
+        /* fall back to address entropy; never reached on Linux */
         memcpy(b + 8, &out, sizeof(void *) < 8 ? sizeof(void *) : 8);
     }
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(t >> (40 - 8 * i));
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x70);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
     lrs_uuid_format(b, out);
 }

@@ -9,16 +9,24 @@
  *   xapi_stmt  tid seq8                 -> lrs_rec_hdr_t + statement JSON
  *   xapi_id    tid uuid16               -> seq8
  *   xapi_idx   tid epoch4 hash16 kind1 seq8 -> ""    (agent, verb, activity, ...)
+ *   xapi_hot   tid hot4 hash16 kind1 seq8   -> ""    (the same, newest epoch only)
  *   xapi_time  tid stored_ms8 seq8      -> ""         (since / until)
  *   xapi_pend  tid uuid16        (dups) -> seq8       (refs waiting for their target)
  *   xapi_att   tid sha2-hex             -> attachment bytes
  *   xapi_doc   tid type1 hash16 [hash16 reg17] hash16 -> lrs_doc_hdr_t + id + body
  *   xapi_act   tid hash16               -> canonical activity JSON
  *   xapi_meta  "seq"                    -> next seq (global, monotonic)
- * Index entries are grouped by epoch (seq >> LRS_EPOCH_BITS) so the entries one
- * commit group adds sit in a small region of the tree (few dirty pages per
- * fsync); a query walks the epochs newest (or oldest) first and seeks once per
- * epoch and filter.
+ *              "merged"                 -> first seq whose entries are in xapi_hot
+ * Index entries are grouped by epoch so the entries one commit group adds sit
+ * in a small region of the tree: every entry a commit adds dirties a 4 KiB
+ * page, so the size of that region bounds the pages written per fsync. Two
+ * tiers: the newest 2^LRS_EPOCH_BITS statements (seq >= merged) index into
+ * xapi_hot by small epochs (seq >> LRS_HOT_BITS, a few pages each); when the
+ * sequence leaves that big epoch the writer moves its entries into xapi_idx
+ * (big epochs, seq >> LRS_EPOCH_BITS) in key order, in the same transaction,
+ * and empties xapi_hot. A query reads `merged` in its own snapshot and walks
+ * the epochs newest (or oldest) first, seeking once per epoch and filter: at
+ * most 2^(LRS_EPOCH_BITS - LRS_HOT_BITS) hot epochs, then the big ones.
  * Sequence numbers are global and strictly increasing; stored times are
  * assigned per commit group and never decrease with the sequence, so since and
  * until map to sequence bounds through xapi_time.
@@ -87,7 +95,6 @@ typedef struct lrs_item_s {
     int voiding; /* verb is voided and object a StatementRef */
     uint8_t flags;
     uint8_t ver;
-    json_t *stmt;        /* the statement (own reference), for conflict checks */
     json_t *acts;        /* activity objects with definitions (own reference) or NULL */
     uint8_t (*acth)[32]; /* per activity: hash of the id, hash of the definition */
     int dup;             /* set by the writer: an equal statement already existed */
@@ -126,14 +133,16 @@ struct lrs_job_s {
 #define LRS_ACT_CACHE 4096
 #define LRS_EPOCH_BITS 12
 #define LRS_EPOCH(seq) ((uint32_t)((seq) >> LRS_EPOCH_BITS))
+#define LRS_HOT_BITS 6
+#define LRS_BIG ((uint64_t)1 << LRS_EPOCH_BITS)
 #define LRS_IDX_KEY 33 /* tid4 epoch4 hash16 kind1 seq8 */
 
 /* ---- module state --------------------------------------------------------- */
 typedef struct lrs_s {
     dla_app_t *app;
     dla_store_t *store;
-    dla_db_t db_tenant, db_stmt, db_id, db_idx, db_time, db_pend, db_att, db_doc, db_act,
-        db_meta;
+    dla_db_t db_tenant, db_stmt, db_id, db_idx, db_hot, db_time, db_pend, db_att, db_doc,
+        db_act, db_meta;
     char base_url[512];
     size_t max_body;    /* statements POST body limit */
     unsigned max_limit; /* largest page */
@@ -145,6 +154,7 @@ typedef struct lrs_s {
     lrs_job_t *qhead, *qtail;
     int stop;
     uint64_t next_seq; /* writer thread only */
+    uint64_t merged;   /* writer thread only: seqs below are indexed in xapi_idx */
     uint64_t pub_seq;  /* atomic: last committed sequence number */
     int pend_any;      /* writer thread only: xapi_pend may hold entries */
     struct {
@@ -166,13 +176,35 @@ typedef struct lrs_s {
     } vmem[LRS_VMEM];
 } lrs_t;
 
+/* ---- index tiers (lrs_store.c) -------------------------------------------- */
+/* The database and epoch number of seq's index entries when the hot tier
+ * starts at `merged`: xapi_hot by small epochs from there on, xapi_idx by big
+ * epochs below. */
+static inline void lrs_idx_route(uint64_t merged, uint64_t seq, dla_db_t *db,
+                                 uint32_t *epoch, dla_db_t db_idx, dla_db_t db_hot)
+{
+    if (seq >= merged) {
+        *db = db_hot;
+        *epoch = (uint32_t)(seq >> LRS_HOT_BITS);
+    } else {
+        *db = db_idx;
+        *epoch = LRS_EPOCH(seq);
+    }
+}
+/* The first sequence indexed in the hot tier, as of transaction t. A store
+ * written before the tiers existed has every entry in xapi_idx: its boundary
+ * is the big epoch after its newest statement. */
+int lrs_merged_get(lrs_t *l, dla_txn_t *t, uint64_t *out);
+
 /* ---- lrs_util.c --------------------------------------------------------- */
 /* Parses a UUID (any case, 36 chars) into 16 bytes; DLA_EINVAL when malformed. */
 int lrs_uuid_parse(const char *s, uint8_t out[16]);
 /* Formats 16 bytes as a lowercase UUID into out[37]. */
 void lrs_uuid_format(const uint8_t in[16], char out[37]);
-/* Writes a random version-4 UUID into out[37]. */
-void lrs_uuid_v4(char out[37]);
+/* A new UUIDv7 (RFC 9562: Unix milliseconds, then 74 random bits; variant 2 as
+ * xAPI requires). Time-ordered, so ids the LRS assigns land at the end of
+ * xapi_id instead of on a random page of it. */
+void lrs_uuid_v7(char out[37]);
 /* 16-byte hash of `kind` + data (SHA-256 truncated). */
 void lrs_hash16(uint8_t kind, const void *data, size_t len, uint8_t out[16]);
 /* Big-endian helpers. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dla_json.h"
 #include "dla_log.h"
 #include "dla_xapi.h"
 #include "model_int.h"
@@ -140,8 +141,8 @@ static int cli_import(dla_app_t *app, int argc, char **argv)
                 break;
             }
             lineno++;
-            json_error_t je;
-            json_t *v = json_loadb(line, (size_t)len, 0, &je);
+            dla_json_error_t je;
+            json_t *v = dla_json_parse(line, (size_t)len, 0, &je);
             if (!v) {
                 if (len > 1) {
                     fprintf(stderr, "xapi-import: line %zu: %s\n", lineno, je.text);

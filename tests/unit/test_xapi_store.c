@@ -20,7 +20,7 @@
 #define N_STMTS 5000 /* more than one index epoch (4096) */
 
 typedef struct fx_s {
-    char dir[64];
+    char dir[48];
     dla_app_t app;
 } fx_t;
 
@@ -267,7 +267,7 @@ static void test_voiding_and_refs(void **state)
     emit(f, "demo", s, target);
     json_decref(s);
     /* a reference that arrives before its target */
-    lrs_uuid_v4(late);
+    lrs_uuid_v7(late);
     s = json_pack("{s:{s:s},s:{s:s},s:{s:s,s:s}}", "actor", "mbox", "mailto:r@example.lt",
                   "verb", "id", "http://adlnet.gov/expapi/verbs/mentioned", "object",
                   "objectType", "StatementRef", "id", late);
@@ -361,6 +361,117 @@ static void test_restart(void **state)
     json_decref(r);
 }
 
+/* Index tiers: 2.5 big epochs written with restarts in between (the hot tier
+ * and its boundary survive), every page of several filters walked in both
+ * directions and compared with an oracle, and a StatementRef whose target was
+ * merged into the cold tier long before it arrived. */
+#define T_STMTS ((int)(2 * LRS_BIG + LRS_BIG / 2))
+static void test_tiers(void **state)
+{
+    (void)state;
+    fx_t g, *f = &g;
+    memset(f, 0, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_xapi_tiers.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    open_app(f);
+    static unsigned char agent_of[T_STMTS], verb_of[T_STMTS];
+    char first_id[37] = "";
+    uint64_t rnd = 12345;
+    for (int i = 0; i < T_STMTS; i++) {
+        rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+        agent_of[i] = (unsigned char)(rnd >> 33) % 37;
+        verb_of[i] = (unsigned char)(rnd >> 45) % 3;
+        json_t *st = mk(agent_of[i], verb_of[i], i % 100, i % 500);
+        char id[37];
+        emit(f, "demo", st, id);
+        json_decref(st);
+        if (i == 0)
+            memcpy(first_id, id, 37);
+        if (i == LRS_BIG / 3 || i == LRS_BIG + 17 || i == 2 * LRS_BIG + 5) {
+            close_app(f);
+            open_app(f);
+        }
+    }
+    /* a statement about the very first one: it inherits its agent key */
+    json_t *ref = json_pack("{s:{s:s},s:{s:s},s:{s:s,s:s}}", "actor", "mbox",
+                            "mailto:ref@example.lt", "verb", "id",
+                            "http://adlnet.gov/expapi/verbs/commented", "object",
+                            "objectType", "StatementRef", "id", first_id);
+    char refid[37];
+    emit(f, "demo", ref, refid);
+    json_decref(ref);
+    for (int a = 0; a < 37; a += 6) {
+        for (int asc = 0; asc < 2; asc++) {
+            char agent[96], cur[32] = "";
+            snprintf(agent, sizeof agent, "{\"mbox\":\"mailto:u%d@example.lt\"}", a);
+            int want = 0, got = 0;
+            for (int i = 0; i < T_STMTS; i++)
+                want += agent_of[i] == a && verb_of[i] == 1;
+            for (int page = 0; page < 1000; page++) {
+                uint64_t next = 0;
+                json_t *r =
+                    query(f, "demo", &next, "agent", agent, "verb",
+                          "http://adlnet.gov/expapi/verbs/v1", "limit", "23", "ascending",
+                          asc ? "true" : "false", cur[0] ? "cursor" : NULL, cur, NULL);
+                size_t k;
+                json_t *st;
+                json_array_foreach(r, k, st)
+                {
+                    const char *o = json_string_value(
+                        json_object_get(json_object_get(st, "object"), "id"));
+                    assert_non_null(o);
+                    got++;
+                }
+                json_decref(r);
+                if (!next)
+                    break;
+                snprintf(cur, sizeof cur, "%llu", (unsigned long long)next);
+            }
+            assert_int_equal(got, want);
+        }
+    }
+    /* the first statement's agent now also matches the referring statement */
+    char a0[96];
+    snprintf(a0, sizeof a0, "{\"mbox\":\"mailto:u%d@example.lt\"}", agent_of[0]);
+    json_t *r = query(f, "demo", NULL, "agent", a0, "limit", "1", NULL);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "id")),
+                        refid);
+    json_decref(r);
+    r = query(f, "demo", NULL, "verb", "http://adlnet.gov/expapi/verbs/v2", "limit",
+              "500", "ascending", "true", NULL);
+    int want2 = 0;
+    for (int i = 0; i < T_STMTS && want2 < 500; i++)
+        want2 += verb_of[i] == 2;
+    assert_int_equal((int)json_array_size(r), want2);
+    json_decref(r);
+    close_app(f);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* ids the LRS assigns: UUIDv7, variant 2, ordered by their millisecond */
+static void test_uuid_v7(void **state)
+{
+    (void)state;
+    char a[37], b[37], c[37];
+    uint8_t raw[16];
+    lrs_uuid_v7(a);
+    lrs_uuid_v7(c);
+    assert_int_equal(lrs_uuid_parse(a, raw), DLA_OK);
+    assert_int_equal(raw[6] >> 4, 7);
+    assert_int_equal(raw[8] >> 6, 2);
+    assert_string_not_equal(a, c);
+    usleep(3000);
+    lrs_uuid_v7(b);
+    assert_true(strcmp(a, b) < 0);
+    uint64_t ms = 0;
+    for (int i = 0; i < 6; i++)
+        ms = ms << 8 | raw[i];
+    uint64_t now = lrs_now_ms();
+    assert_true(ms <= now && now - ms < 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +481,8 @@ int main(void)
         cmocka_unit_test(test_voiding_and_refs),
         cmocka_unit_test(test_conflicts_and_tenants),
         cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_uuid_v7),
+        cmocka_unit_test(test_tiers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
