@@ -477,7 +477,7 @@ int dla_http_start(const dla_http_opts_t *opts, dla_router_t *r, dla_http_t **ou
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)(opts->conn_timeout ? opts->conn_timeout : 60), MHD_OPTION_URI_LOG_CALLBACK,
         uri_log_cb, h, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)128 * 1024, MHD_OPTION_EXTERNAL_LOGGER,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, h, MHD_OPTION_END);
     if (!h->mhd) {
         int e = errno;
