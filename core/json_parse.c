@@ -9,7 +9,9 @@
  * finite reals, nesting up to DLA_JSON_MAX_DEPTH.
  */
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,6 +279,22 @@ static int read_string(rd_t *r, const char **out, size_t *outlen)
     return -1;
 }
 
+/* Reals are read in the C locale whatever the process's locale (a plugin could
+ * set one with a decimal comma). */
+static locale_t c_numeric;
+static pthread_once_t c_numeric_once = PTHREAD_ONCE_INIT;
+
+static void c_numeric_init(void)
+{
+    c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+static double c_strtod(const char *s)
+{
+    pthread_once(&c_numeric_once, c_numeric_init);
+    return c_numeric ? strtod_l(s, NULL, c_numeric) : strtod(s, NULL);
+}
+
 static json_t *read_number(rd_t *r)
 {
     const unsigned char *start = r->p, *p = r->p, *end = r->end;
@@ -334,7 +352,7 @@ static json_t *read_number(rd_t *r)
         else if (!(v = json_integer((json_int_t)iv)))
             fail(r, start, "out of memory");
     } else {
-        double d = strtod(txt, NULL);
+        double d = c_strtod(txt);
         if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
             fail(r, start, "real number overflow");
         else if (!(v = json_real(d)))
