@@ -759,6 +759,25 @@ static void route_roles(dla_req_t *req, void *ud)
     api_json(req, 200, json_pack("{s:o}", "roles", arr));
 }
 
+/* DELETE /api/v1/session: signs out. The session of the Bearer token ends at
+ * once (shared computers in offices); 204, or 401 when it had already ended. */
+static void route_session_delete(dla_req_t *req, void *ud)
+{
+    api_t *a = ud;
+    dla_session_t s;
+
+    if (dla_api_session(req, a->app, &s) != DLA_OK)
+        return;
+    /* dla_api_session accepted "Bearer <token>" */
+    const char *tok = dla_req_header(req, "Authorization") + 7;
+    int rc = dla_session_close(a->app->store, tok);
+    if (rc != DLA_OK && rc != DLA_ENOTFOUND) {
+        api_error(req, 500, "internal", s.locale, "diag.err.internal");
+        return;
+    }
+    dla_resp_empty(req, 204);
+}
+
 /* ---- module
  * ---------------------------------------------------------------------------- */
 
@@ -769,6 +788,7 @@ int dla_api_init(dla_app_t *app, dla_err_t *err)
         dla_handler_fn fn;
     } routes[] = {
         {"GET", "/api/v1/me", route_me},
+        {"DELETE", "/api/v1/session", route_session_delete},
         {"GET", "/api/v1/profile", route_profile_get},
         {"PUT", "/api/v1/profile", route_profile_put},
         {"GET", "/api/v1/frameworks", route_frameworks},

@@ -244,6 +244,18 @@ test('supervisor: sees their own diagnostic, no team dashboard; intro in both la
   await check(page, 'diagnostic-intro');
   await switchLang(page, 'lt');
   await check(page, 'diagnostic-intro-supervisor');
+  /* signing out ends the session on the server and in this tab */
+  const tok = await page.evaluate(() => sessionStorage.getItem('dla.token'));
+  assert.ok(tok, 'the tab holds a session token');
+  await page.click('#signout');
+  await page.waitForSelector('main[data-view="nosession"] h1');
+  assert.match(await page.textContent('main [role="status"]'), /Atsijungėte/);
+  assert.equal(await page.isHidden('#site-nav'), true);
+  await check(page, 'signed-out');
+  const me = await fetch(`${srv.base}/api/v1/me`, { headers: { Authorization: `Bearer ${JSON.parse(tok)}` } });
+  assert.equal(me.status, 401, 'the session ended on the server');
+  await page.reload();
+  await page.waitForSelector('main[data-view="nosession"] h1');
   await page.close();
 });
 

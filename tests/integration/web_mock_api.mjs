@@ -109,6 +109,11 @@ export function createMock({ items = 6, webRoot = path.resolve(here, '../../web'
     }
     log.push({ method: req.method, path: p, body });
     let m;
+    if (p === 'session' && req.method === 'DELETE') {
+      users.delete(auth.replace(/^Bearer /, ''));
+      res.writeHead(204, { 'Cache-Control': 'no-store' });
+      return res.end();
+    }
     if (p === 'me' && req.method === 'GET') {
       const mine = [...diags.values()].filter((d) => d.user === user.id);
       const active = mine.find((d) => d.answers.length < items);

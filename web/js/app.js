@@ -73,6 +73,11 @@ function refreshNav() {
     list.append(h('li', {},
       h('a', { href: `#${path}`, 'aria-current': cur ? 'page' : null }, t(key))));
   }
+  if (ctx.me) {
+    list.append(h('li', { class: 'nav-signout' },
+      h('button', { type: 'button', class: 'link-btn', id: 'signout', onclick: signOut },
+        t('nav.signout'))));
+  }
   nav.hidden = !ctx.me;
   for (const b of document.querySelectorAll('.lang-btn'))
     b.setAttribute('aria-pressed', String(b.dataset.lang === lang()));
@@ -132,6 +137,23 @@ function showError(e) {
     }, t('action.retry'))));
 }
 
+/* Ends the session on the server (a shared office computer must not keep it),
+ * forgets the token in this tab and shows the signed-out page. The token is
+ * forgotten even when the server cannot be reached. */
+async function signOut() {
+  try {
+    await api.request('DELETE', 'session');
+  } catch (e) {
+    /* 401: already ended; anything else: the token is dropped below all the same */
+  }
+  store.del('token');
+  ctx.me = null;
+  ctx.signedOut = true;
+  refreshNav();
+  await showNoSession();
+  announce(t('signout.done'));
+}
+
 let demoAvailable = null;
 async function showNoSession() {
   ctx.rerender = showNoSession;
@@ -144,6 +166,7 @@ async function showNoSession() {
   }
   setTitle(t('nosession.title'));
   mount(main,
+    ctx.signedOut ? h('p', { class: 'notice notice-ok', role: 'status' }, t('signout.done')) : null,
     h('h1', {}, t('nosession.title')),
     h('p', { class: 'lead' }, t('nosession.body')),
     demoAvailable ? h('p', {}, t('nosession.demo'), ' ',
