@@ -402,6 +402,11 @@ int lrs_query_each(lrs_t *l, dla_txn_t *t, uint32_t tid, const lrs_query_t *q,
     {
         /* nothing newer than the last committed sequence can be visible */
         uint64_t top = __atomic_load_n(&l->pub_seq, __ATOMIC_SEQ_CST) + 1;
+        /* statements another process committed are in this snapshot too */
+        dla_val_t v;
+        if (dla_kv_get(t, l->db_meta, "seq", 3, &v) == DLA_OK && v.len == 8 &&
+            lrs_rd64(v.data) > top)
+            top = lrs_rd64(v.data);
         if (hi > top)
             hi = top;
     }

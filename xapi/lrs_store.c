@@ -637,14 +637,45 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Takes the writer's counters from the store at the start of a write
+ * transaction: another process (`dla xapi-import` next to `dla serve`, the
+ * CLI) may have written statements since this one last did. LMDB serialises
+ * writers across processes, so inside t these values are current. */
+static int refresh(lrs_t *l, dla_txn_t *t)
+{
+    dla_val_t v;
+    int rc = dla_kv_get(t, l->db_meta, "seq", 3, &v);
+    if (rc == DLA_OK && v.len == 8 && lrs_rd64(v.data) > l->next_seq) {
+        l->next_seq = lrs_rd64(v.data);
+        /* this process's cache may describe definitions written before */
+        memset(l->act_cache, 0, sizeof l->act_cache);
+    }
+    if ((rc = lrs_merged_get(l, t, &l->merged)) != DLA_OK)
+        return rc;
+    if (dla_kv_get(t, l->db_meta, "last", 4, &v) == DLA_OK && v.len == 8 &&
+        lrs_rd64(v.data) > l->last_ms)
+        l->last_ms = lrs_rd64(v.data);
+    if (!l->pend_any) {
+        dla_cursor_t *c;
+        dla_val_t pk, pv;
+        if (dla_cursor_open(t, l->db_pend, &c, NULL) == DLA_OK) {
+            l->pend_any = dla_cursor_get(c, DLA_SEEK_FIRST, &pk, &pv) == DLA_OK;
+            dla_cursor_close(c);
+        }
+    }
+    return DLA_OK;
+}
+
 static void run_group(lrs_t *l, lrs_job_t **jobs, size_t n)
 {
     double t0 = mono_s(), t1 = 0;
     dla_txn_t *t = NULL;
     dla_err_t err = {0};
+    int rc = dla_txn_begin(l->store, 1, &t, &err);
+    if (rc == DLA_OK && (rc = refresh(l, t)) != DLA_OK)
+        dla_err_set(&err, rc, "xapi: unreadable writer state");
     uint64_t seq0 = l->next_seq, merged0 = l->merged;
     uint64_t ms = stamp(l);
-    int rc = dla_txn_begin(l->store, 1, &t, &err);
     for (size_t i = 0; rc == DLA_OK && i < n; i++) {
         jobs[i]->rc = DLA_OK;
         rc = apply_job(l, t, jobs[i], ms);
