@@ -165,6 +165,8 @@ test('a whole diagnostic through the API, then its statements in the LRS', async
   assert.equal(r.json.error.code, 'not_finished');
 
   let state = (await api('GET', `/api/v1/diagnostics/${id}`)).json;
+  const listed = async () => (await api('GET', '/api/v1/diagnostics')).json.diagnostics.find((d) => d.id === id);
+  assert.deepEqual([(await listed()).state, (await listed()).answered], ['in_progress', 0]);
   const seen = new Set();
   let answered = 0;
   while (state.state === 'in_progress') {
@@ -201,6 +203,7 @@ test('a whole diagnostic through the API, then its statements in the LRS', async
   }
   assert.equal(state.state, 'finished');
   assert.equal(state.item, null);
+  assert.deepEqual([(await listed()).state, (await listed()).answered], ['finished', answered]);
   r = await api('POST', `/api/v1/diagnostics/${id}/answers`, { item: 'x', answer: 'a' });
   assert.equal(r.status, 409);
 
