@@ -635,8 +635,9 @@ void api_route_diag_list(dla_req_t *req, void *ud)
                 continue;
             json_array_insert_new(
                 arr, 0,
-                json_pack("{s:O, s:O, s:s, s:I, s:O, s:O}", "id", json_object_get(d, "id"),
-                          "framework", json_object_get(d, "framework"), "state",
+                json_pack("{s:O, s:O, s:s, s:I, s:O, s:O}", "id",
+                          json_object_get(d, "id"), "framework",
+                          json_object_get(d, "framework"), "state",
                           diag_finished(d) ? "finished" : "in_progress", "answered",
                           (json_int_t)json_array_size(json_object_get(d, "answers")),
                           "created", json_object_get(d, "created"), "finished",
