@@ -185,43 +185,44 @@ static int cmp_member(const void *a, const void *b)
 
 static int put_value(jbuf_t *b, const json_t *v, unsigned flags, int depth);
 
+/* `"key":value`, preceded by ',' unless it is the first member */
+static int put_member(jbuf_t *b, size_t i, const member_t *m, unsigned flags, int depth)
+{
+    int rc = DLA_OK;
+    if (i)
+        rc = putc1(b, ',');
+    if (rc == DLA_OK)
+        rc = put_string(b, m->key, m->klen);
+    if (rc == DLA_OK)
+        rc = putc1(b, ':');
+    return rc == DLA_OK ? put_value(b, m->val, flags, depth + 1) : rc;
+}
+
 static int put_object(jbuf_t *b, const json_t *v, unsigned flags, int depth)
 {
     int rc = putc1(b, '{');
-    member_t *m = NULL;
+    member_t *m = NULL, one;
+    int sorted = (flags & DLA_JSON_SORT_KEYS) && json_object_size(v) > 1;
     size_t n = json_object_size(v), i = 0;
     if (rc != DLA_OK)
         return rc;
-    if ((flags & DLA_JSON_SORT_KEYS) && n > 1) {
-        m = malloc(n * sizeof *m);
-        if (!m)
-            return DLA_ENOMEM;
-        for (void *it = json_object_iter((json_t *)v); it && i < n;
-             it = json_object_iter_next((json_t *)v, it), i++) {
-            m[i].key = json_object_iter_key(it);
-            m[i].klen = json_object_iter_key_len(it);
-            m[i].val = json_object_iter_value(it);
-        }
-        n = i;
-        qsort(m, n, sizeof *m, cmp_member);
-        for (i = 0; i < n && rc == DLA_OK; i++) {
-            if (i && (rc = putc1(b, ',')) != DLA_OK)
-                break;
-            if ((rc = put_string(b, m[i].key, m[i].klen)) == DLA_OK &&
-                (rc = putc1(b, ':')) == DLA_OK)
-                rc = put_value(b, m[i].val, flags, depth + 1);
-        }
+    if (sorted && !(m = malloc(n * sizeof *m)))
+        return DLA_ENOMEM;
+    /* members in insertion order, written at once or collected for sorting */
+    for (void *it = json_object_iter((json_t *)v); it && i < n && rc == DLA_OK;
+         it = json_object_iter_next((json_t *)v, it), i++) {
+        member_t *x = sorted ? &m[i] : &one;
+        x->key = json_object_iter_key(it);
+        x->klen = json_object_iter_key_len(it);
+        x->val = json_object_iter_value(it);
+        if (!sorted)
+            rc = put_member(b, i, x, flags, depth);
+    }
+    if (sorted) {
+        qsort(m, i, sizeof *m, cmp_member);
+        for (size_t k = 0; k < i && rc == DLA_OK; k++)
+            rc = put_member(b, k, &m[k], flags, depth);
         free(m);
-    } else {
-        for (void *it = json_object_iter((json_t *)v); it && rc == DLA_OK;
-             it = json_object_iter_next((json_t *)v, it), i++) {
-            if (i && (rc = putc1(b, ',')) != DLA_OK)
-                break;
-            if ((rc = put_string(b, json_object_iter_key(it),
-                                 json_object_iter_key_len(it))) == DLA_OK &&
-                (rc = putc1(b, ':')) == DLA_OK)
-                rc = put_value(b, json_object_iter_value(it), flags, depth + 1);
-        }
     }
     return rc == DLA_OK ? putc1(b, '}') : rc;
 }

@@ -365,6 +365,40 @@ static json_t *read_number(rd_t *r)
 
 static json_t *read_value(rd_t *r, int depth);
 
+/* Opens a container: consumes its opening byte and the blanks after it.
+ * Returns 1 when `close` follows at once (empty container, consumed). */
+static int open_container(rd_t *r, unsigned char close)
+{
+    r->p++;
+    skip_ws(r);
+    if (r->p < r->end && *r->p == close) {
+        r->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* After a member or element: 1 for ',' (more follow), 0 for `close` (the
+ * container ends), -1 on anything else (reported). */
+static int next_in_container(rd_t *r, unsigned char close)
+{
+    skip_ws(r);
+    if (r->p < r->end && *r->p == ',') {
+        r->p++;
+        skip_ws(r);
+        return 1;
+    }
+    if (r->p < r->end && *r->p == close) {
+        r->p++;
+        return 0;
+    }
+    if (r->p >= r->end)
+        fail(r, r->p, "premature end of input");
+    else
+        fail(r, r->p, close == '}' ? "'}' expected" : "']' expected");
+    return -1;
+}
+
 static json_t *read_object(rd_t *r, int depth)
 {
     json_t *obj = json_object();
@@ -372,12 +406,8 @@ static json_t *read_object(rd_t *r, int depth)
         fail(r, r->p, "out of memory");
         return NULL;
     }
-    r->p++;
-    skip_ws(r);
-    if (r->p < r->end && *r->p == '}') {
-        r->p++;
+    if (open_container(r, '}'))
         return obj;
-    }
     for (;;) {
         const char *k;
         size_t kl;
@@ -417,18 +447,11 @@ static json_t *read_object(rd_t *r, int depth)
             free(key);
         if (!v)
             goto bad;
-        skip_ws(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            skip_ws(r);
-            continue;
-        }
-        if (r->p < r->end && *r->p == '}') {
-            r->p++;
+        int more = next_in_container(r, '}');
+        if (more == 0)
             return obj;
-        }
-        fail(r, r->p, r->p >= r->end ? "premature end of input" : "'}' expected");
-        goto bad;
+        if (more < 0)
+            goto bad;
     }
 bad:
     json_decref(obj);
@@ -442,12 +465,8 @@ static json_t *read_array(rd_t *r, int depth)
         fail(r, r->p, "out of memory");
         return NULL;
     }
-    r->p++;
-    skip_ws(r);
-    if (r->p < r->end && *r->p == ']') {
-        r->p++;
+    if (open_container(r, ']'))
         return arr;
-    }
     for (;;) {
         json_t *v = read_value(r, depth + 1);
         if (!v)
@@ -456,18 +475,11 @@ static json_t *read_array(rd_t *r, int depth)
             fail(r, r->p, "out of memory");
             goto bad;
         }
-        skip_ws(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            skip_ws(r);
-            continue;
-        }
-        if (r->p < r->end && *r->p == ']') {
-            r->p++;
+        int more = next_in_container(r, ']');
+        if (more == 0)
             return arr;
-        }
-        fail(r, r->p, r->p >= r->end ? "premature end of input" : "']' expected");
-        goto bad;
+        if (more < 0)
+            goto bad;
     }
 bad:
     json_decref(arr);
