@@ -658,6 +658,7 @@ static int refresh(lrs_t *l, dla_txn_t *t)
     if (!l->pend_any) {
         dla_cursor_t *c;
         dla_val_t pk, pv;
+        l->pend_any = 1; /* when unsure, look for waiting references */
         if (dla_cursor_open(t, l->db_pend, &c, NULL) == DLA_OK) {
             l->pend_any = dla_cursor_get(c, DLA_SEEK_FIRST, &pk, &pv) == DLA_OK;
             dla_cursor_close(c);
@@ -830,27 +831,15 @@ int lrs_store_init(lrs_t *l, dla_err_t *err)
     rc = dla_txn_begin(l->store, 0, &t, err);
     if (rc != DLA_OK)
         return rc;
-    dla_val_t v;
+    /* the writer's counters as stored (the newest stored time too, so stored
+     * never goes backwards after a restart); each write transaction refreshes them */
     l->next_seq = 1;
-    if (dla_kv_get(t, l->db_meta, "seq", 3, &v) == DLA_OK && v.len == 8)
-        l->next_seq = lrs_rd64(v.data);
-    rc = lrs_merged_get(l, t, &l->merged);
-    if (rc != DLA_OK) {
-        dla_txn_abort(t);
-        return dla_err_set(err, rc, "xapi: unreadable index tier boundary");
-    }
-    /* the newest stored time, so stored never goes backwards after a restart */
     l->last_ms = 0;
-    if (dla_kv_get(t, l->db_meta, "last", 4, &v) == DLA_OK && v.len == 8)
-        l->last_ms = lrs_rd64(v.data);
-    dla_cursor_t *pc;
-    l->pend_any = 1;
-    if (dla_cursor_open(t, l->db_pend, &pc, NULL) == DLA_OK) {
-        dla_val_t pk, pv;
-        l->pend_any = dla_cursor_get(pc, DLA_SEEK_FIRST, &pk, &pv) == DLA_OK;
-        dla_cursor_close(pc);
-    }
+    l->pend_any = 0;
+    rc = refresh(l, t);
     dla_txn_abort(t);
+    if (rc != DLA_OK)
+        return dla_err_set(err, rc, "xapi: unreadable writer state");
     l->committed_ms = l->last_ms;
     l->pub_seq = l->next_seq - 1;
     pthread_mutex_init(&l->qmu, NULL);
