@@ -78,6 +78,23 @@ static int begin(MDB_env *env, int write, MDB_txn **out, dla_err_t *err)
     return DLA_OK;
 }
 
+/* Commit and abort of either environment's transaction: `wrapper` (the
+ * dla_txn_t or dla_ttl_txn_t holding txn) is freed in both cases. */
+static int commit_free(MDB_txn *txn, void *wrapper, dla_err_t *err)
+{
+    int rc = mdb_txn_commit(txn);
+    free(wrapper);
+    if (rc != MDB_SUCCESS)
+        return dla_err_set(err, map_rc(rc), "could not commit: %s", mdb_strerror(rc));
+    return DLA_OK;
+}
+
+static void abort_free(MDB_txn *txn, void *wrapper)
+{
+    mdb_txn_abort(txn);
+    free(wrapper);
+}
+
 int dla_txn_begin(dla_store_t *s, int write, dla_txn_t **out, dla_err_t *err)
 {
     dla_txn_t *t = malloc(sizeof *t);
@@ -96,19 +113,13 @@ int dla_txn_begin(dla_store_t *s, int write, dla_txn_t **out, dla_err_t *err)
 
 int dla_txn_commit(dla_txn_t *t, dla_err_t *err)
 {
-    int rc = mdb_txn_commit(t->txn);
-    free(t);
-    if (rc != MDB_SUCCESS)
-        return dla_err_set(err, map_rc(rc), "could not commit: %s", mdb_strerror(rc));
-    return DLA_OK;
+    return commit_free(t->txn, t, err);
 }
 
 void dla_txn_abort(dla_txn_t *t)
 {
-    if (!t)
-        return;
-    mdb_txn_abort(t->txn);
-    free(t);
+    if (t)
+        abort_free(t->txn, t);
 }
 
 static int open_dbi(dla_store_t *s, MDB_txn *txn, const char *name, unsigned flags,
@@ -678,19 +689,13 @@ int dla_ttl_txn_begin(dla_store_t *s, int write, dla_ttl_txn_t **out, dla_err_t 
 
 int dla_ttl_txn_commit(dla_ttl_txn_t *t, dla_err_t *err)
 {
-    int rc = mdb_txn_commit(t->txn);
-    free(t);
-    if (rc != MDB_SUCCESS)
-        return dla_err_set(err, map_rc(rc), "could not commit: %s", mdb_strerror(rc));
-    return DLA_OK;
+    return commit_free(t->txn, t, err);
 }
 
 void dla_ttl_txn_abort(dla_ttl_txn_t *t)
 {
-    if (!t)
-        return;
-    mdb_txn_abort(t->txn);
-    free(t);
+    if (t)
+        abort_free(t->txn, t);
 }
 
 static void be64(unsigned char *b, int64_t v)
