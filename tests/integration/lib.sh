@@ -144,6 +144,19 @@ dla_credential()
         dla_fail "credential add --tenant $tenant failed"
 }
 
+# Prints the ids of every statement whose actor is mailto:LOCAL@example.lt, one per
+# line, following `more` links (basic auth AUTH, xAPI 1.0.3).
+dla_xapi_agent_ids()
+{
+    local q="/xapi/statements?agent=%7B%22mbox%22%3A%22mailto%3A$1%40example.lt%22%7D&limit=500" page
+    for _ in $(seq 1 200); do
+        page=$(curl -s -u "$2" -H 'X-Experience-API-Version: 1.0.3' "$DLA_URL$q")
+        printf '%s' "$page" | jq -r '.statements[].id'
+        q=$(printf '%s' "$page" | jq -r '.more // ""')
+        [ -n "$q" ] || break
+    done
+}
+
 # `dla token --tenant T --user U --role R --json`: prints the token.
 dla_token()
 {

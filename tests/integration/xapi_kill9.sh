@@ -84,16 +84,7 @@ while read -r id; do
 done <"$ACKED"
 [ "$missing" = 0 ] || dla_fail "$missing of $total acknowledged statements lost"
 # every acknowledged statement is also found through its agent's index entries
-: >"$DLA_TMP/indexed"
-for w in 1 2 3 4; do
-    q="/xapi/statements?agent=%7B%22mbox%22%3A%22mailto%3Aw$w%40example.lt%22%7D&limit=500"
-    for _ in $(seq 1 200); do
-        page=$(curl -s -u "$AUTH" -H 'X-Experience-API-Version: 1.0.3' "$DLA_URL$q")
-        printf '%s' "$page" | jq -r '.statements[].id' >>"$DLA_TMP/indexed"
-        q=$(printf '%s' "$page" | jq -r '.more // ""')
-        [ -n "$q" ] || break
-    done
-done
+for w in 1 2 3 4; do dla_xapi_agent_ids "w$w" "$AUTH"; done >"$DLA_TMP/indexed"
 unindexed=$(sort -u "$DLA_TMP/indexed" | comm -13 - <(sort -u "$ACKED") | wc -l)
 [ "$unindexed" = 0 ] || dla_fail "$unindexed acknowledged statements missing from the agent index"
 dla_log "all $total acknowledged statements present after $ROUNDS SIGKILLs"

@@ -45,18 +45,8 @@ nhttp=$(wc -l <"$DLA_TMP/http.ids")
 [ "$nhttp" -gt 0 ] || dla_fail "no POST was acknowledged during the import"
 
 # every statement through its agent's index, paging with `more`
-collect() { # agent-mbox outfile
-    local q="/xapi/statements?agent=%7B%22mbox%22%3A%22mailto%3A$1%40example.lt%22%7D&limit=500" page
-    : >"$2"
-    for _ in $(seq 1 100); do
-        page=$(curl -s -u "$AUTH" -H 'X-Experience-API-Version: 1.0.3' "$DLA_URL$q")
-        printf '%s' "$page" | jq -r '.statements[].id' >>"$2"
-        q=$(printf '%s' "$page" | jq -r '.more // ""')
-        [ -n "$q" ] || break
-    done
-}
-collect bulk "$DLA_TMP/bulk.found"
-collect web "$DLA_TMP/web.found"
+dla_xapi_agent_ids bulk "$AUTH" >"$DLA_TMP/bulk.found"
+dla_xapi_agent_ids web "$AUTH" >"$DLA_TMP/web.found"
 lost_bulk=$(sort -u "$DLA_TMP/bulk.found" | comm -13 - <(sort -u "$DLA_TMP/import.ids") | wc -l)
 lost_web=$(sort -u "$DLA_TMP/web.found" | comm -13 - <(sort -u "$DLA_TMP/http.ids") | wc -l)
 [ "$lost_bulk" = 0 ] || dla_fail "$lost_bulk imported statements missing from the agent index"
